@@ -1,0 +1,280 @@
+"""The student's side of the sandbox: a fork server and the workers it forks.
+
+Started by ``grader.sandbox`` as ``python -I -S child.py CONFIG`` from a private
+folder that holds only this file and ``wire.py``. The server imports the
+libraries (NumPy, and torch for the weeks that need it) and never imports
+student code; for every exercise it forks a fresh worker, which joins a new
+session, sets its resource limits, imports the student's modules and answers the
+judge's requests over its own socket. Everything the worker sends is plain data
+(see wire.py); other objects stay here and are named by handles.
+
+This file depends on the standard library, NumPy and wire.py alone: the judge's
+package, the reference solutions and the checks are not importable here.
+"""
+
+import importlib
+import json
+import os
+import resource
+import signal
+import socket
+import sys
+import traceback
+import warnings
+
+wire = None  # the copy of wire.py beside this file, imported once the path is set
+
+MAX_TEXT = 4000
+
+
+class Worker:
+    """Serves one exercise: holds the handle table and answers requests."""
+
+    def __init__(self, sock, package, sub_dir, max_message):
+        self.sock = sock
+        self.package = package
+        self.sub_dir = sub_dir
+        self.max_message = max_message
+        self.objects = {}
+        self.next_id = 1
+
+    # -- handles ------------------------------------------------------------
+    def keep(self, obj):
+        hid = self.next_id
+        self.next_id += 1
+        self.objects[hid] = obj
+        return hid
+
+    def lookup(self, hid, type_name=None):
+        if hid not in self.objects:
+            raise KeyError(f"no object with handle {hid}")
+        return self.objects[hid]
+
+    def reply_value(self, value, keep):
+        return _Kept(self.keep(value)) if keep else value
+
+    # -- requests -----------------------------------------------------------
+    def resolve(self, target):
+        """'module.attr.attr' -> the object, importing the student's module."""
+        module, _, rest = target.partition(".")
+        obj = importlib.import_module(f"{self.package}.{module}")
+        for part in rest.split(".") if rest else []:
+            obj = getattr(obj, part)
+        return obj
+
+    def handle(self, req):
+        op = req["op"]
+        keep = bool(req.get("keep"))
+        if op == "ping":
+            return "pong"
+        if op == "import":
+            importlib.import_module(f"{self.package}.{req['module']}")
+            return None
+        if op == "call":
+            fn = self.resolve(req["target"]) if isinstance(req["target"], str) else req["target"]
+            return self.reply_value(fn(*req.get("args", ()), **req.get("kwargs", {})), keep)
+        if op == "method":
+            fn = getattr(req["obj"], req["name"])
+            return self.reply_value(fn(*req.get("args", ()), **req.get("kwargs", {})), keep)
+        if op == "getattr":
+            obj = req["obj"] if "obj" in req else self.resolve(req["target"])
+            return self.reply_value(getattr(obj, req["name"]) if "name" in req else obj, keep)
+        if op == "getitem":
+            return self.reply_value(req["obj"][req["key"]], keep)
+        if op == "store":
+            return _Kept(self.keep(req["value"]))
+        if op == "fetch":
+            return _Fetch(req["obj"])
+        if op == "collect":
+            out = []
+            for i, item in enumerate(req["obj"]):
+                if i >= int(req.get("limit", 10_000)):
+                    return {"__too_many__": i}
+                out.append(item)
+            return out
+        if op == "len":
+            return len(req["obj"])
+        if op == "rng":
+            import numpy as np
+
+            return _Kept(self.keep(np.random.default_rng(req["seed"])))
+        if op == "release":
+            for hid in req["ids"]:
+                self.objects.pop(hid, None)
+            return None
+        raise ValueError(f"unknown request {op!r}")
+
+    def serve(self):
+        import numpy as np
+
+        while True:
+            try:
+                raw = wire.recv(self.sock, self.max_message)
+            except EOFError:
+                return
+            try:
+                req = wire.decode(raw, on_handle=self.lookup)
+            except Exception as e:  # the judge sent something this side cannot read
+                self.send({"error": _describe(e, self.sub_dir)})
+                continue
+            if req.get("op") == "exit":
+                return
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    with np.errstate(over="warn", divide="warn", invalid="warn", under="ignore"):
+                        result = self.handle(req)
+                    answer = {"ok": result}
+                except BaseException as e:  # noqa: BLE001: every student failure is reported, SystemExit too
+                    answer = {"error": _describe(e, self.sub_dir)}
+            answer["warnings"] = [_warning_text(w) for w in caught[:20]]
+            self.send(answer)
+
+    def send(self, answer):
+        special = answer.get("ok")
+        if type(special) is _Kept:
+            answer = dict(answer, ok=None, handle=[special.hid, wire._type_name(self.objects[special.hid])])
+        elif type(special) is _Fetch:
+            answer = dict(answer, ok=special.value, strict=True)
+        try:
+            if answer.pop("strict", False):
+                payload = wire.encode(answer)  # fetch: plain data or an error
+            else:
+                payload = wire.encode(answer, on_object=self.keep)
+        except wire.Unencodable as e:
+            payload = wire.encode({"error": {"type": "Unencodable", "message": str(e), "traceback": ""}, "warnings": []})
+        except Exception as e:  # noqa: BLE001: a hostile __len__, a recursion, ...
+            payload = wire.encode({"error": _describe(e, self.sub_dir), "warnings": []})
+        if len(payload) > self.max_message:
+            payload = wire.encode(
+                {"error": {"type": "TooLarge", "message": f"the result has {len(payload)} bytes, over the limit of {self.max_message}", "traceback": ""}, "warnings": []}
+            )
+        wire.send(self.sock, payload)
+
+
+class _Kept:
+    """A reply that is a handle to an object kept here."""
+
+    def __init__(self, hid):
+        self.hid = hid
+
+
+class _Fetch:
+    """A reply that must be plain data, or an error."""
+
+    def __init__(self, value):
+        self.value = value
+
+
+def _safe_str(x):
+    try:
+        s = str(x)
+    except BaseException:  # noqa: BLE001: a hostile __str__
+        s = f"<{type(x).__name__} whose message could not be printed>"
+    return s[:MAX_TEXT]
+
+
+def _describe(e, sub_dir):
+    """A student-facing description of an exception: type, message, and the frames
+    of the traceback that are in the student's files."""
+    frames = []
+    try:
+        for fs in traceback.extract_tb(e.__traceback__):
+            if fs.filename.startswith(sub_dir):
+                rel = os.path.relpath(fs.filename, sub_dir).split(os.sep, 1)[-1]
+                frames.append(f'  File "{rel}", line {fs.lineno}, in {fs.name}\n    {(fs.line or "").strip()}')
+        if isinstance(e, SyntaxError) and e.filename and str(e.filename).startswith(sub_dir):
+            rel = os.path.relpath(e.filename, sub_dir).split(os.sep, 1)[-1]
+            frames.append(f'  File "{rel}", line {e.lineno}\n    {(e.text or "").strip()}')
+    except BaseException:  # noqa: BLE001
+        pass
+    return {
+        "type": type(e).__name__,
+        "message": _safe_str(e),
+        "traceback": "\n".join(frames[-6:])[:MAX_TEXT],
+        "not_implemented": isinstance(e, NotImplementedError),
+        "memory": isinstance(e, MemoryError),
+    }
+
+
+def _warning_text(w):
+    return {"category": w.category.__name__, "message": _safe_str(w.message)[:500], "line": int(w.lineno or 0)}
+
+
+# ---------------------------------------------------------------------------
+# The fork server
+
+
+def _limit(which, value):
+    if value:
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            pass
+
+
+def _run_worker(spec, rpc, out_fd, control):
+    control.close()
+    os.setsid()
+    os.dup2(out_fd, 1)
+    os.dup2(out_fd, 2)
+    os.close(out_fd)
+    fd0 = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(fd0, 0)
+    lim = spec["limits"]
+    _limit(resource.RLIMIT_AS, lim.get("memory_bytes"))
+    _limit(resource.RLIMIT_CPU, lim.get("cpu_seconds"))
+    _limit(resource.RLIMIT_FSIZE, lim.get("file_bytes"))
+    _limit(resource.RLIMIT_CORE, 0)
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    os.chdir(spec["workdir"])
+    sys.path.insert(0, spec["sub_root"])
+    worker = Worker(rpc, spec["package"], spec["sub_root"], spec["max_message"])
+    try:
+        worker.serve()
+    finally:
+        os._exit(0)
+
+
+def main():
+    global wire
+    config = json.loads(sys.argv[1])
+    sys.path[:] = [os.path.dirname(os.path.abspath(__file__)), *config["sys_path"]]
+    wire = importlib.import_module("wire")
+    sys.dont_write_bytecode = True
+    for name in config.get("preload", []):
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            pass
+    control = socket.socket(fileno=int(config["control_fd"]))
+    control.sendall(json.dumps({"ready": True}).encode())
+    while True:
+        try:
+            msg, fds, _, _ = socket.recv_fds(control, 1 << 16, 4)
+        except OSError:
+            return
+        if not msg:
+            return
+        req = json.loads(msg)
+        if req["op"] == "spawn":
+            rpc = socket.socket(fileno=fds[0])
+            pid = os.fork()
+            if pid == 0:
+                _run_worker(req, rpc, fds[1], control)
+            rpc.close()
+            os.close(fds[1])
+            control.sendall(json.dumps({"pid": pid}).encode())
+        elif req["op"] == "wait":
+            pid = req["pid"]
+            try:
+                _, status = os.waitpid(pid, 0)
+            except ChildProcessError:
+                status = -1
+            control.sendall(json.dumps({"status": status}).encode())
+        else:
+            return
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,212 @@
+"""The ``dlgrade`` command line.
+
+    dlgrade grade WEEK SUBMISSION_DIR [--json PATH] [--markdown PATH] [--device auto|cpu|cuda]
+    dlgrade check WEEK [DIR]
+    dlgrade template [--check]
+    dlgrade demo [WEEK ...]
+
+Exit status: 0 whenever grading completed, whatever the score; 2 when the grader
+could not run (bad arguments, an unreadable folder, a broken course).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from rich.console import Console
+
+from . import report as reports
+from .course import CourseError, Week, find_course_root
+from .engine import grade_submission
+from .sandbox import Limits, SandboxError
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def _console() -> Console:
+    return Console(highlight=False)
+
+
+def _limits(args, week: Week) -> Limits:
+    return Limits.from_rubric(week.rubric, call_seconds=args.call_timeout, memory_mb=args.memory_mb)
+
+
+def _readable_dir(path: str) -> Path:
+    p = Path(path)
+    if not p.is_dir():
+        raise CourseError(f"{path} is not a folder")
+    try:
+        list(p.iterdir())
+    except OSError as e:
+        raise CourseError(f"{path} cannot be read ({e.strerror})") from None
+    return p
+
+
+def _progress(console: Console):
+    def show(exercise, n, total):
+        if console.is_terminal:
+            console.print(f"[dim]grading {exercise} ({n + 1}/{total})…[/dim]", end="\r")
+    return show
+
+
+def cmd_grade(args) -> int:
+    week = Week.load(args.week, args.course)
+    sub = _readable_dir(args.submission)
+    console = _console()
+    result = grade_submission(week, sub, mode="grade", device=args.device, limits=_limits(args, week),
+                              progress=_progress(console))
+    reports.render_table(result, console, verbose=args.verbose)
+    if args.json:
+        reports.write_gradescope(result, args.json)
+    if args.markdown:
+        reports.write_markdown(result, args.markdown)
+    return EXIT_OK
+
+
+def cmd_check(args) -> int:
+    week = Week.load(args.week, args.course)
+    if args.dir:
+        folder = Path(args.dir)
+    elif (Path.cwd() / week.name).is_dir():
+        folder = Path.cwd() / week.name
+    else:
+        folder = Path.cwd()
+    sub = _readable_dir(str(folder))
+    console = _console()
+    result = grade_submission(week, sub, mode="check", device=args.device, limits=_limits(args, week),
+                              progress=_progress(console))
+    reports.render_table(result, console, verbose=args.verbose)
+    console.print("Public checks only: the instructor's grading also runs hidden checks on other inputs.")
+    return EXIT_OK
+
+
+def cmd_template(args) -> int:
+    from .template import TemplateError, stale_templates, write_templates
+
+    root = find_course_root(args.course)
+    try:
+        if args.check:
+            stale = stale_templates(root)
+            if stale:
+                print("student_template/ is stale; run 'dlgrade template':\n  " + "\n  ".join(stale))
+                return 1
+            print("student_template/ is up to date.")
+            return EXIT_OK
+        changed = write_templates(root)
+    except TemplateError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"student_template/ regenerated ({len(changed)} file(s) changed).")
+    return EXIT_OK
+
+
+def example_submissions(week: Week, workdir: Path) -> list[tuple[str, Path]]:
+    """The week's bundled examples as submission folders: the reference, the blank
+    template, each second correct implementation, and each known-bad patch applied
+    to a copy of the reference."""
+    examples = week.root / "examples" / week.name
+    subs = [("reference", week.solution_dir), ("blank template", week.template_dir)]
+    for folder in sorted(p for p in examples.glob("*") if p.is_dir() and p.name != "known_bad"):
+        subs.append((folder.name, folder))
+    for patch in sorted((examples / "known_bad").glob("*.py")):
+        subs.append((patch.stem, apply_known_bad(week, patch, workdir / patch.stem)))
+    return subs
+
+
+def known_bad_meta(patch: Path) -> dict:
+    """MODULE, EXERCISE, HINT and EXERCISE_SCORE of a known-bad patch, read without running it."""
+    import ast
+
+    meta = {"EXERCISE_SCORE": 0}
+    for node in ast.parse(patch.read_text()).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if node.targets[0].id in ("MODULE", "EXERCISE", "HINT", "EXERCISE_SCORE"):
+                meta[node.targets[0].id] = ast.literal_eval(node.value)
+    meta["DOC"] = (ast.get_docstring(ast.parse(patch.read_text())) or "").strip()
+    return meta
+
+
+def apply_known_bad(week: Week, patch: Path, dest: Path) -> Path:
+    """Copy the reference into `dest` and append `patch` to the module it names,
+    so that its definitions replace the reference's."""
+    meta = known_bad_meta(patch)
+    shutil.copytree(week.solution_dir, dest, ignore=shutil.ignore_patterns("__pycache__"))
+    target = dest / f"{meta['MODULE']}.py"
+    target.write_text(target.read_text() + "\n\n# --- known bug: " + patch.name + " ---\n" + patch.read_text())
+    return dest
+
+
+def cmd_demo(args) -> int:
+    from rich.table import Table
+
+    console = _console()
+    weeks = args.weeks or [p.name for p in sorted((find_course_root(args.course) / "examples").glob("week*"))]
+    for name in weeks:
+        week = Week.load(name, args.course)
+        table = Table(title=f"{week.name}: bundled example submissions", title_justify="left")
+        for col in ("submission", "score", "exercises not passed"):
+            table.add_column(col)
+        with tempfile.TemporaryDirectory(prefix="dlgrade-demo-") as tmp:
+            for label, folder in example_submissions(week, Path(tmp)):
+                result = grade_submission(week, folder, device=args.device, limits=_limits(args, week))
+                lost = [f"{e.id} ({e.status})" for e in result.exercises() if e.score < e.max_score]
+                shown = ", ".join(lost[:3]) + (f" and {len(lost) - 3} more" if len(lost) > 3 else "")
+                table.add_row(label, f"{result.score:g} / {result.max_score:g}", shown or "-")
+                if args.verbose:
+                    reports.render_table(result, console)
+        console.print(table)
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dlgrade", description="Grade Introduction to Deep Learning exercises.")
+    p.add_argument("--course", help="the course folder (holding assignments/); found automatically by default")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(q):
+        q.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                       help="where training runs happen (default: CUDA when available)")
+        q.add_argument("--call-timeout", type=float, default=None, help="seconds allowed per call into student code")
+        q.add_argument("--memory-mb", type=int, default=None, help="memory limit of the student process, in MB")
+        q.add_argument("-v", "--verbose", action="store_true", help="show every check and its full feedback")
+
+    g = sub.add_parser("grade", help="grade one submission with all checks")
+    g.add_argument("week", help="week1 … week6, or the week's folder name")
+    g.add_argument("submission", help="folder holding the week's module files")
+    g.add_argument("--json", help="write Gradescope results.json here")
+    g.add_argument("--markdown", help="write the student's feedback as Markdown here")
+    common(g)
+    g.set_defaults(func=cmd_grade)
+
+    c = sub.add_parser("check", help="run the public checks on your own work")
+    c.add_argument("week")
+    c.add_argument("dir", nargs="?", help="your copy of the week (default: ./<week folder> or .)")
+    common(c)
+    c.set_defaults(func=cmd_check)
+
+    t = sub.add_parser("template", help="regenerate student_template/ from solutions/")
+    t.add_argument("--check", action="store_true", help="fail if the committed templates are stale")
+    t.set_defaults(func=cmd_template)
+
+    d = sub.add_parser("demo", help="grade the bundled example submissions of each week")
+    d.add_argument("weeks", nargs="*")
+    common(d)
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CourseError, SandboxError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    sys.exit(main())

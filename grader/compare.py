@@ -1,0 +1,120 @@
+"""Comparing what student code returned with what it should have returned.
+
+Every value is first turned into a concrete float64 NumPy array (so an object
+with a lying ``__eq__`` or arithmetic gains nothing), then compared with an
+explicit measure: an element is wrong when ``|got − expected| > atol + rtol·|expected|``.
+Failures raise `CheckFailed` with a message that names what was compared, the
+worst element, both values and, when the wrong result is what a known mistake
+would give, that mistake.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .registry import CheckFailed
+
+
+def fmt(x) -> str:
+    """A number as a student should read it."""
+    try:
+        return f"{float(x):.6g}"
+    except (TypeError, ValueError):
+        return repr(x)
+
+
+def describe(value) -> str:
+    """A short description of a value's type and shape for messages."""
+    if isinstance(value, np.ndarray):
+        return f"an array of shape {value.shape} and dtype {value.dtype}"
+    if value is None:
+        return "None (did you forget a return statement?)"
+    type_name = getattr(value, "type_name", None) or type(value).__name__
+    return f"a {type_name}"
+
+
+def as_array(value, what: str, shape: tuple | None = None) -> np.ndarray:
+    """`value` as a float64 array (numbers, lists and numeric arrays accepted), with
+    `shape` enforced when given."""
+    ok_scalar = isinstance(value, (int, float, np.number, bool)) and not isinstance(value, np.bool_)
+    ok_seq = isinstance(value, (list, tuple)) and all(isinstance(v, (int, float, np.number, list, tuple, np.ndarray)) for v in value)
+    if not (isinstance(value, np.ndarray) or ok_scalar or ok_seq or isinstance(value, np.bool_)):
+        raise CheckFailed(f"{what} should be a NumPy array, got {describe(value)}")
+    if isinstance(value, np.ndarray) and value.dtype.kind == "c":
+        raise CheckFailed(f"{what} has complex values (dtype {value.dtype}); expected real numbers")
+    try:
+        arr = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise CheckFailed(f"{what} could not be read as an array of numbers (got {describe(value)})") from None
+    if shape is not None and arr.shape != tuple(shape):
+        raise CheckFailed(f"{what} has shape {arr.shape}, expected shape {tuple(shape)}")
+    return arr
+
+
+def as_float(value, what: str) -> float:
+    """`value` as one Python float (a number or an array with one element)."""
+    arr = as_array(value, what)
+    if arr.size != 1:
+        raise CheckFailed(f"{what} should be a single number, got an array of shape {arr.shape}")
+    return float(arr.reshape(()))
+
+
+def assert_finite(arr: np.ndarray, what: str, hint: str = "") -> None:
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        idx = tuple(int(i) for i in np.argwhere(bad)[0])
+        msg = f"{what} has a non-finite value ({fmt(arr[idx])}) at index {idx}"
+        raise CheckFailed(msg + (f". {hint}" if hint else ""))
+
+
+def worst(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float):
+    """(ratio, index) of the element that most exceeds ``atol + rtol·|expected|``;
+    ratio ≤ 1 means every element is within tolerance."""
+    if actual.size == 0:
+        return 0.0, ()
+    ratio = np.abs(actual - expected) / (atol + rtol * np.abs(expected))
+    ratio = np.where(np.isnan(ratio), np.inf, ratio)
+    flat = int(np.argmax(ratio))
+    return float(ratio.flat[flat]), tuple(int(i) for i in np.unravel_index(flat, actual.shape))
+
+
+def close(actual, expected, rtol: float, atol: float) -> bool:
+    """True when `actual` matches `expected` in shape and within tolerance."""
+    a = np.asarray(actual, dtype=np.float64)
+    e = np.asarray(expected, dtype=np.float64)
+    return a.shape == e.shape and bool(np.isfinite(a).all()) and worst(a, e, rtol, atol)[0] <= 1.0
+
+
+def assert_close(actual, expected, what: str, rtol: float = 1e-5, atol: float = 1e-8,
+                 mistakes: dict | None = None, hint: str = "") -> np.ndarray:
+    """Raise CheckFailed unless `actual` equals `expected` within tolerance.
+
+    `mistakes` maps a description of a known bug ("the gradient summed instead of
+    averaged") to the value that bug produces; when `actual` matches one, the
+    message names it. Returns `actual` as a float64 array.
+    """
+    expected = np.asarray(expected, dtype=np.float64)
+    a = as_array(actual, what, shape=expected.shape)
+    diagnosis = ""
+    for label, candidate in (mistakes or {}).items():
+        if candidate is not None and close(a, candidate, rtol, atol):
+            diagnosis = f" This is exactly what {label} gives."
+            break
+    if not np.isfinite(a).all():
+        assert_finite(a, what, (diagnosis.strip() or hint))
+    ratio, idx = worst(a, expected, rtol, atol)
+    if ratio > 1.0:
+        where = f" at index {idx}" if idx else ""
+        msg = f"{what}{where}: got {fmt(a[idx])}, expected {fmt(expected[idx])}"
+        raise CheckFailed(msg + "." + diagnosis + (f" {hint}" if hint and not diagnosis else ""))
+    return a
+
+
+def assert_no_warnings(sub, what: str, hint: str = "") -> None:
+    """Fail when the last call into student code emitted a warning (e.g. an overflow
+    RuntimeWarning from np.exp)."""
+    if sub.warnings:
+        w = sub.warnings[0]
+        line = f" (line {w.get('line')})" if w.get("line") else ""
+        msg = f"{what} emitted {w.get('category')}: {w.get('message')}{line}"
+        raise CheckFailed(msg + (f". {hint}" if hint else ""))

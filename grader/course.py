@@ -1,0 +1,126 @@
+"""Where the course lives on disk, and how a week is named.
+
+A course root is a folder holding ``assignments/`` (and, on an instructor's
+machine, ``solutions/`` and ``student_template/``). The grader finds it from
+``--course``, then ``$DLGRADE_COURSE``, then the current folder and its parents,
+then the checkout this package was installed from.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+WEEKS = (
+    "week1_linear_models",
+    "week2_neural_networks",
+    "week3_cnn",
+    "week4_autoencoders",
+    "week5_rnn",
+    "week6_captioning",
+)
+
+SOLUTION_BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?:[ \t]+(?P<id>week\d+\.\w+))?[ \t]*$")
+SOLUTION_END = re.compile(r"^[ \t]*### END SOLUTION[ \t]*$")
+STUB_ID = re.compile(r"""raise NotImplementedError\(\s*["'](?P<id>week\d+\.\w+)["']\s*\)""")
+
+
+class CourseError(Exception):
+    """The course folder or a week's files are not where or what they should be."""
+
+
+def find_course_root(explicit: str | os.PathLike | None = None) -> Path:
+    """Return the course root (the folder holding ``assignments/``)."""
+    candidates: list[Path] = []
+    if explicit:
+        candidates.append(Path(explicit))
+    elif os.environ.get("DLGRADE_COURSE"):
+        candidates.append(Path(os.environ["DLGRADE_COURSE"]))
+    else:
+        here = Path.cwd().resolve()
+        candidates += [here, *here.parents]
+        candidates.append(Path(__file__).resolve().parent.parent)
+    for c in candidates:
+        if (c / "assignments").is_dir():
+            return c.resolve()
+    where = ", ".join(str(c) for c in candidates[:3])
+    raise CourseError(f"no course found (looked for an assignments/ folder in {where}); pass --course DIR")
+
+
+def resolve_week(name: str) -> str:
+    """Map ``week1`` or ``week1_linear_models`` to the week's folder name."""
+    name = name.strip().rstrip("/").split("/")[-1]
+    for week in WEEKS:
+        if name == week or name == week.split("_")[0]:
+            return week
+    raise CourseError(f"unknown week {name!r}; expected one of {', '.join(w.split('_')[0] for w in WEEKS)}")
+
+
+def short_id(week: str) -> str:
+    """``week1_linear_models`` -> ``week1``."""
+    return week.split("_")[0]
+
+
+@dataclass
+class Week:
+    """One week of the course: its folders, its rubric, its module files."""
+
+    root: Path
+    name: str
+    rubric: dict = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, week: str, root: str | os.PathLike | None = None) -> "Week":
+        course = find_course_root(root)
+        name = resolve_week(week)
+        rubric_path = course / "assignments" / name / "rubric.toml"
+        if not rubric_path.is_file():
+            raise CourseError(f"{name} has no rubric at {rubric_path}")
+        with open(rubric_path, "rb") as f:
+            rubric = tomllib.load(f)
+        return cls(root=course, name=name, rubric=rubric)
+
+    @property
+    def short(self) -> str:
+        return short_id(self.name)
+
+    @property
+    def assignment_dir(self) -> Path:
+        return self.root / "assignments" / self.name
+
+    @property
+    def solution_dir(self) -> Path:
+        return self.root / "solutions" / self.name
+
+    @property
+    def template_dir(self) -> Path:
+        return self.root / "student_template" / self.name
+
+    @property
+    def modules(self) -> list[str]:
+        """The week's module names (file stems), in teaching order, from the rubric."""
+        return list(self.rubric["week"]["modules"])
+
+    @property
+    def title(self) -> str:
+        return self.rubric["week"].get("title", self.name)
+
+    @cached_property
+    def exercise_modules(self) -> dict[str, str]:
+        """Exercise id -> module stem, in teaching order, read from the stubs (or the
+        solutions' markers where no template exists)."""
+        found: dict[str, str] = {}
+        for module in self.modules:
+            for folder, pattern in ((self.template_dir, STUB_ID), (self.solution_dir, SOLUTION_BEGIN)):
+                path = folder / f"{module}.py"
+                if path.is_file():
+                    for line in path.read_text().splitlines():
+                        m = pattern.search(line)
+                        if m and m.group("id"):
+                            found.setdefault(m.group("id"), module)
+                    break
+        return found

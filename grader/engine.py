@@ -1,0 +1,169 @@
+"""Grading one submission: every check of a week against one student's folder.
+
+The engine knows nothing about any particular week. It loads the week's checks,
+starts a sandbox on the submission, and runs each exercise's checks against a
+fresh worker, turning whatever happens (a pass, a wrong answer, an exception in
+student code, a timeout, a crash, a stub) into exactly one `CheckResult` per check.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from pathlib import Path
+from typing import Callable
+
+from .course import Week
+from .registry import Check, CheckFailed, Partial, Reference, ReferenceUnavailable, load_checks
+from .sandbox import (BadResult, Limits, NotImplementedYet, Sandbox, SandboxError, Session, StudentCrash,
+                      StudentError, StudentProblem, StudentTimeout)
+from .scoring import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, TIMEOUT, CheckResult, GradeReport
+
+CLOCK = time.monotonic
+
+
+def select_device(requested: str = "auto") -> str:
+    """'cuda' when asked for or when available under 'auto', else 'cpu'."""
+    if requested not in ("auto", "cpu", "cuda"):
+        raise ValueError(f"unknown device {requested!r} (auto, cpu or cuda)")
+    if requested == "cpu":
+        return "cpu"
+    try:
+        import torch
+
+        available = torch.cuda.is_available()
+    except ImportError:
+        available = False
+    if requested == "cuda" and not available:
+        raise ValueError("--device cuda was asked for, but no CUDA device is available")
+    return "cuda" if available else "cpu"
+
+
+def ordered_exercises(week: Week, checks: list[Check]) -> list[str]:
+    """Exercise ids in teaching order (the order of the stubs), then any others."""
+    order = list(week.exercise_modules)
+    for c in checks:
+        if c.exercise not in order:
+            order.append(c.exercise)
+    return [e for e in order if any(c.exercise == e for c in checks)]
+
+
+def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "grade", device: str = "auto",
+                     limits: Limits | None = None, progress: Callable[[str, int, int], None] | None = None) -> GradeReport:
+    """Grade `submission_dir` for `week`.
+
+    `mode` is "grade" (public and hidden checks; the reference solution is
+    available to hidden checks) or "check" (public checks only, as a student runs
+    them). Returns a GradeReport with one result per check; never raises for
+    anything the submission does.
+    """
+    if mode not in ("grade", "check"):
+        raise ValueError(f"unknown mode {mode!r}")
+    started = CLOCK()
+    submission_dir = Path(submission_dir)
+    checks = load_checks(week.assignment_dir, include_hidden=(mode == "grade"))
+    limits = limits or Limits.from_rubric(week.rubric)
+    solution_dir = week.solution_dir if mode == "grade" and week.solution_dir.is_dir() else None
+    ref = Reference(solution_dir, week.name, select_device(device), week.rubric)
+    exercises = ordered_exercises(week, checks)
+    report = GradeReport(week=week.name, submission=submission_dir.name or str(submission_dir), results=[], mode=mode)
+    forbidden = [week.root, week.root / "solutions", week.root / "assignments"]
+    preload = tuple(week.rubric["week"].get("preload", ["numpy"]))
+    with Sandbox(submission_dir, week.name, week.modules, limits, preload=preload, forbidden=forbidden) as sandbox:
+        broken_modules: dict[str, tuple[str, str]] = {}
+        for n, exercise in enumerate(exercises):
+            if progress:
+                progress(exercise, n, len(exercises))
+            mine = [c for c in checks if c.exercise == exercise]
+            module = week.exercise_modules.get(exercise)
+            report.results += _grade_exercise(sandbox, mine, module, ref, limits, broken_modules)
+    if any(s != "ok" for s in sandbox.staged.values()):
+        report.notes += [msg for msg in sandbox.staged.values() if msg != "ok"]
+    report.execution_time = CLOCK() - started
+    return report
+
+
+def _grade_exercise(sandbox: Sandbox, checks: list[Check], module: str | None, ref: Reference, limits: Limits,
+                    broken_modules: dict) -> list[CheckResult]:
+    session = Session(sandbox, deadline=CLOCK() + limits.exercise_seconds)
+    results = []
+    try:
+        if module is not None and module not in broken_modules:
+            status, message = _import_status(sandbox, session, module)
+            if status != PASSED:
+                broken_modules[module] = (status, message)
+        if module in broken_modules:
+            status, message = broken_modules[module]
+            return [_result(c, status, 0.0, message) for c in checks]
+        for c in checks:
+            results.append(_run_check(c, session, ref))
+    finally:
+        session.close()
+    return results
+
+
+def _import_status(sandbox: Sandbox, session: Session, module: str) -> tuple[str, str]:
+    staged = sandbox.staged.get(module, "ok")
+    if staged != "ok":
+        return ERROR, staged
+    try:
+        session.import_module(module)
+    except StudentTimeout:
+        return TIMEOUT, f"importing {module}.py did not finish within {session.limits.import_seconds:.0f} s " \
+                        f"(is there a loop or a long computation at module level?)"
+    except StudentProblem as e:
+        return ERROR, f"{module}.py could not be imported: {e.message}"
+    return PASSED, ""
+
+
+def _result(c: Check, status: str, fraction: float, output: str, seconds: float = 0.0) -> CheckResult:
+    return CheckResult(id=c.exercise, name=c.name, status=status, score=fraction * c.points, max_score=c.points,
+                       output=output.strip(), visibility=c.visibility, seconds=seconds)
+
+
+def _run_check(c: Check, session: Session, ref: Reference) -> CheckResult:
+    """Run one check and map its outcome to a result; nothing escapes."""
+    t0 = CLOCK()
+    check_ref = ref if c.visibility == "hidden" else ref.public()
+    session.call_limit = c.timeout
+    try:
+        outcome = c.fn(session, check_ref)
+    except NotImplementedYet as e:
+        status, frac, msg = NOT_IMPLEMENTED, 0.0, f"Not implemented yet: {e.text or c.exercise} still raises NotImplementedError."
+    except StudentTimeout as e:
+        status, frac, msg = TIMEOUT, 0.0, f"Your code {e.message}."
+    except StudentCrash as e:
+        status, frac, msg = ERROR, 0.0, f"{e.message[0].upper()}{e.message[1:]}.{_tail(session)}"
+    except StudentError as e:
+        status, frac, msg = ERROR, 0.0, f"Your code raised an exception: {e.message}"
+    except BadResult as e:
+        status, frac, msg = FAILED, 0.0, f"Your code {e.message}."
+    except CheckFailed as e:
+        status, frac, msg = FAILED, 0.0, str(e)
+    except ReferenceUnavailable as e:
+        status, frac, msg = ERROR, 0.0, f"Grader problem, not yours: {e}."
+    except Exception as e:  # a bug in the check itself: deny, and say it is the grader's
+        tb = traceback.format_exception_only(type(e), e)[-1].strip()
+        status, frac, msg = ERROR, 0.0, f"Internal grader error in check {c.fn.__name__} ({tb}); please tell your instructor."
+    else:
+        if outcome is None:
+            status, frac, msg = PASSED, 1.0, ""
+        elif isinstance(outcome, Partial):
+            frac = min(max(float(outcome.fraction), 0.0), 1.0)
+            status, msg = (PASSED if frac >= 1.0 else FAILED), outcome.message
+        else:
+            status, frac, msg = ERROR, 0.0, f"Internal grader error: check {c.fn.__name__} returned {type(outcome).__name__}."
+    finally:
+        session.call_limit = None
+    return _result(c, status, frac, msg, CLOCK() - t0)
+
+
+def _tail(session: Session) -> str:
+    out = session.output().strip()
+    if not out:
+        return ""
+    lines = out.splitlines()[-5:]
+    return "\nLast lines your code printed:\n" + "\n".join(line[:300] for line in lines)
+
+
+__all__ = ["grade_submission", "select_device", "SandboxError"]

@@ -1,0 +1,171 @@
+"""Checks: small registered functions with a student-facing message.
+
+A week declares its checks in ``assignments/<week>/public_<module>.py`` (shipped
+to students) and ``hidden_<module>.py`` (kept by the instructor), one pair per
+module file of the week::
+
+    @check("week1.adam", points=2)
+    def adam_matches_torch(sub, ref):
+        \"\"\"Check that Adam matches torch.optim.Adam over 50 steps.\"\"\"
+        ...
+
+A check passes by returning None, fails by raising `CheckFailed` with a message a
+student can act on, and earns partial credit by returning `Partial`. The file a
+check is declared in sets its visibility. `sub` is the student's code behind the
+sandbox (`grader.sandbox.Session`); `ref` is the `Reference`: the reference
+solution's modules (hidden checks only), the chosen device and the week's rubric.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import tomllib
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .scoring import HIDDEN, PUBLIC
+
+CHECK_PREFIXES = {"public_": PUBLIC, "hidden_": HIDDEN}
+
+
+class CheckFailed(AssertionError):
+    """The student's code ran but its result is wrong; the message says how."""
+
+
+@dataclass
+class Partial:
+    """Partial credit: `fraction` of the check's points, with a message."""
+
+    fraction: float
+    message: str = ""
+
+
+@dataclass
+class Check:
+    exercise: str
+    fn: Callable
+    points: float
+    name: str
+    visibility: str = PUBLIC
+    timeout: float | None = None  # per-call limit for this check, overriding the week's
+
+    @property
+    def key(self) -> str:
+        return f"{self.exercise}:{self.fn.__name__}"
+
+
+_collecting: list[Check] | None = None
+
+
+def check(exercise: str, points: float = 1, name: str | None = None, timeout: float | None = None):
+    """Register the decorated function as a check of `exercise` worth `points`.
+    Its name in reports is `name`, or its docstring's first line without the
+    leading "Check that "."""
+    if not exercise.startswith("week") or "." not in exercise:
+        raise ValueError(f"exercise id {exercise!r} is not of the form weekN.name")
+
+    def register(fn):
+        title = name or _title_from_doc(fn)
+        c = Check(exercise=exercise, fn=fn, points=float(points), name=title, timeout=timeout)
+        if _collecting is not None:
+            _collecting.append(c)
+        fn.check = c
+        return fn
+
+    return register
+
+
+def _title_from_doc(fn) -> str:
+    doc = (fn.__doc__ or "").strip().splitlines()
+    if not doc:
+        raise ValueError(f"check {fn.__name__} needs a docstring ('Check that ...')")
+    first = doc[0].strip().rstrip(".")
+    for prefix in ("Check that ", "Checks that "):
+        if first.startswith(prefix):
+            first = first[len(prefix):]
+    return first
+
+
+def load_checks(assignment_dir: Path, include_hidden: bool) -> list[Check]:
+    """Import the week's check files (public first) and return their checks in
+    declaration order. Hidden checks are loaded only when asked for."""
+    global _collecting
+    assignment_dir = Path(assignment_dir)
+    pkg_name = f"_dlgrade_assignment_{assignment_dir.name}"
+    pkg = types.ModuleType(pkg_name)
+    pkg.__path__ = [str(assignment_dir)]
+    sys.modules[pkg_name] = pkg
+    found: list[Check] = []
+    files = [(p, vis) for prefix, vis in CHECK_PREFIXES.items() for p in sorted(assignment_dir.glob(f"{prefix}*.py"))]
+    for path, visibility in files:
+        if visibility == HIDDEN and not include_hidden:
+            continue
+        _collecting = []
+        try:
+            spec = importlib.util.spec_from_file_location(f"{pkg_name}.{path.stem}", path)
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[spec.name] = module
+            spec.loader.exec_module(module)
+            for c in _collecting:
+                c.visibility = visibility
+            found += _collecting
+        finally:
+            _collecting = None
+    keys = [c.key for c in found]
+    dupes = {k for k in keys if keys.count(k) > 1}
+    if dupes:
+        raise ValueError(f"checks declared twice: {sorted(dupes)}")
+    return found
+
+
+def load_rubric(near: str | Path) -> dict:
+    """The rubric.toml of the week whose assignment folder holds `near` (a file or folder)."""
+    p = Path(near)
+    folder = p if p.is_dir() else p.parent
+    with open(folder / "rubric.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+class ReferenceUnavailable(RuntimeError):
+    """A check asked for the reference solution where it is not available."""
+
+
+@dataclass
+class Reference:
+    """What a check may use besides the student's code: the reference solution's
+    modules as attributes (``ref.optimizers.Adam``; hidden checks only), the device
+    chosen for training runs, and the week's rubric."""
+
+    solution_dir: Path | None
+    package: str
+    device: str = "cpu"
+    rubric: dict = field(default_factory=dict)
+    _modules: dict = field(default_factory=dict)
+
+    def __getattr__(self, module: str):
+        if module.startswith("_"):
+            raise AttributeError(module)
+        if self.solution_dir is None:
+            raise ReferenceUnavailable("this check needs the reference solution, which is not available here")
+        if module not in self._modules:
+            self._modules[module] = self._load(module)
+        return self._modules[module]
+
+    def _load(self, module: str):
+        path = self.solution_dir / f"{module}.py"
+        if not path.is_file():
+            raise ReferenceUnavailable(f"the reference solution has no {module}.py")
+        pkg_name = f"_dlgrade_reference_{self.package}"
+        if pkg_name not in sys.modules:
+            pkg = types.ModuleType(pkg_name)
+            pkg.__path__ = [str(self.solution_dir)]
+            sys.modules[pkg_name] = pkg
+        return importlib.import_module(f"{pkg_name}.{module}")
+
+    def public(self) -> "Reference":
+        """The view public checks get: no reference solution, so they behave the
+        same on a student's machine."""
+        return Reference(None, self.package, self.device, self.rubric)

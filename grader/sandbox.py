@@ -1,0 +1,525 @@
+"""Running student code out of process, and driving it through plain data.
+
+The judging process never imports student code. A `Sandbox` copies the week's
+module files of one submission into a private temporary folder and starts a fork
+server (`grader/child.py`) under ``python -I -S`` whose import path holds that
+folder and the installed libraries only: not the course, not the reference
+solutions, not the checks, not this package. Each exercise gets a `Worker`, a
+fresh process forked from the server in its own session, with limits on memory,
+CPU time and file size, its output captured and capped, and a wall-clock timeout
+on every call after which its whole process group is killed.
+
+A check talks to the worker through a `Session` (the ``sub`` argument of every
+check): ``sub.optimizers.Adam(params, lr=0.1)`` calls the student's class in the
+worker; plain data comes back by value, anything else as a `Handle` whose
+methods and attributes are reached the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import wire
+
+HERE = Path(__file__).resolve().parent
+CLOCK = time.monotonic
+
+
+@dataclass
+class Limits:
+    """Resource limits for student code; a week's rubric may override any of them
+    under ``[limits]``."""
+
+    memory_mb: int = 4096  # address space of one worker (RLIMIT_AS)
+    call_seconds: float = 20.0  # wall time of one call into student code
+    exercise_seconds: float = 60.0  # wall time of all checks of one exercise together
+    import_seconds: float = 10.0  # wall time to import one student module
+    cpu_seconds: int = 600  # CPU time of one worker (RLIMIT_CPU)
+    file_mb: int = 64  # largest file a worker may write (RLIMIT_FSIZE)
+    output_kb: int = 64  # stdout+stderr kept per worker; the rest is read and dropped
+    message_mb: int = 256  # largest result that may cross the boundary
+    threads: int = 1  # BLAS/OpenMP threads of a worker
+    start_seconds: float = 60.0  # time for the fork server to start
+
+    @classmethod
+    def from_rubric(cls, rubric: dict, **overrides) -> "Limits":
+        values = {**rubric.get("limits", {}), **{k: v for k, v in overrides.items() if v is not None}}
+        unknown = set(values) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise ValueError(f"unknown limits {sorted(unknown)}")
+        return cls(**values)
+
+
+# ---------------------------------------------------------------------------
+# What can go wrong on the student's side, as exceptions in the judge.
+
+
+class StudentProblem(Exception):
+    """Base of everything student code can cause; `message` is student-facing."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class StudentError(StudentProblem):
+    """Student code raised an exception."""
+
+    def __init__(self, info: dict, where: str = ""):
+        self.type = str(info.get("type", "Exception"))
+        self.text = str(info.get("message", ""))
+        self.traceback = str(info.get("traceback", ""))
+        self.memory = bool(info.get("memory"))
+        msg = f"{self.type}: {self.text}" if self.text else self.type
+        if where:
+            msg = f"{where} raised {msg}"
+        if self.traceback:
+            msg += "\n" + self.traceback
+        super().__init__(msg)
+
+
+class NotImplementedYet(StudentError):
+    """Student code raised NotImplementedError: the stub is still there."""
+
+
+class StudentTimeout(StudentProblem):
+    """A call into student code ran past its time limit and was killed."""
+
+
+class StudentCrash(StudentProblem):
+    """The worker process died (os._exit, a signal, the memory limit)."""
+
+
+class BadResult(StudentProblem):
+    """Student code returned something that is not plain data, or a malformed message."""
+
+
+class SandboxError(Exception):
+    """The sandbox itself could not run (not the student's fault)."""
+
+
+# ---------------------------------------------------------------------------
+
+
+class Handle:
+    """An object that lives in the worker. Call its methods like local ones
+    (``h.step(grads)``); read attributes with ``h.get("params")``; index with
+    ``h[0]``; bring it over with ``h.fetch()`` when it is plain data."""
+
+    __slots__ = ("_session", "_worker", "_id", "type_name")
+
+    def __init__(self, session: "Session", worker: "Worker", hid: int, type_name: str):
+        self._session = session
+        self._worker = worker
+        self._id = hid
+        self.type_name = type_name
+
+    def __repr__(self):
+        return f"<remote {self.type_name} #{self._id}>"
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return lambda *args, _keep=False, **kwargs: self._session._request(
+            {"op": "method", "obj": self, "name": name, "args": list(args), "kwargs": kwargs, "keep": _keep},
+            what=f"{self.type_name.rsplit('.', 1)[-1]}.{name}",
+        )
+
+    def get(self, name: str, keep: bool = False):
+        return self._session._request({"op": "getattr", "obj": self, "name": name, "keep": keep}, what=f"reading .{name}")
+
+    def __getitem__(self, key):
+        return self._session._request({"op": "getitem", "obj": self, "key": key}, what="indexing the result")
+
+    def fetch(self):
+        return self._session.fetch(self)
+
+    def collect(self, limit: int = 10_000) -> list:
+        """Iterate the remote object to the end (at most `limit` items) and return the items."""
+        return self._session.collect(self, limit)
+
+
+class _Path:
+    """``sub.optimizers.Adam``: a dotted name in the student's package, callable."""
+
+    def __init__(self, session, path):
+        self._session, self._path = session, path
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _Path(self._session, f"{self._path}.{name}")
+
+    def __call__(self, *args, _keep=False, **kwargs):
+        return self._session.call(self._path, *args, _keep=_keep, **kwargs)
+
+
+class Worker:
+    """One forked process serving one exercise."""
+
+    def __init__(self, sandbox: "Sandbox", pid: int, sock: socket.socket, out_fd: int):
+        self.sandbox = sandbox
+        self.pid = pid
+        self.sock = sock
+        self.alive = True
+        self.exit_status: int | None = None
+        self._out = bytearray()
+        self._dropped = 0
+        self._reader = threading.Thread(target=self._drain, args=(out_fd,), daemon=True)
+        self._reader.start()
+
+    def _drain(self, fd):
+        cap = self.sandbox.limits.output_kb * 1024
+        with os.fdopen(fd, "rb", buffering=0) as f:
+            while True:
+                chunk = f.read(65536)
+                if not chunk:
+                    return
+                room = cap - len(self._out)
+                self._out += chunk[: max(room, 0)]
+                self._dropped += max(len(chunk) - max(room, 0), 0)
+
+    @property
+    def output(self) -> str:
+        text = self._out.decode("utf-8", "replace")
+        if self._dropped:
+            text += f"\n… ({self._dropped} more bytes of output dropped)"
+        return text
+
+    def request(self, payload: bytes, timeout: float) -> dict:
+        deadline = CLOCK() + max(timeout, 0.0)
+        try:
+            wire.send(self.sock, payload)
+            raw = wire.recv(self.sock, self.sandbox.limits.message_mb << 20, deadline, CLOCK)
+        except TimeoutError:
+            self.kill()
+            raise StudentTimeout(f"did not finish within {timeout:.0f} s and was stopped") from None
+        except (EOFError, BrokenPipeError, ConnectionError, OSError):
+            self.kill()
+            raise StudentCrash(self.describe_death()) from None
+        except wire.WireError as e:
+            self.kill()
+            raise BadResult(f"sent a result the grader cannot read ({e})") from None
+        return raw
+
+    def describe_death(self) -> str:
+        status = self.exit_status
+        if status is None:
+            return "the process running your code stopped unexpectedly"
+        if os.WIFSIGNALED(status):
+            sig = os.WTERMSIG(status)
+            name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+            extra = {
+                "SIGKILL": f" (often the memory limit of {self.sandbox.limits.memory_mb} MB)",
+                "SIGSEGV": " (a crash inside the interpreter or a library, e.g. unbounded recursion)",
+                "SIGXCPU": f" (the CPU time limit of {self.sandbox.limits.cpu_seconds} s)",
+            }.get(name, "")
+            return f"the process running your code was killed by {name}{extra}"
+        if os.WIFEXITED(status):
+            return f"your code ended the process (exit code {os.WEXITSTATUS(status)}, e.g. os._exit or sys.exit at import)"
+        return "the process running your code stopped unexpectedly"
+
+    def kill(self):
+        if not self.alive:
+            return
+        self.alive = False
+        try:
+            os.killpg(self.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+        self.exit_status = self.sandbox._reap(self.pid)
+        self._reader.join(timeout=1.0)
+
+    def close(self):
+        if self.alive:
+            try:
+                wire.send(self.sock, wire.encode({"op": "exit"}))
+            except OSError:
+                pass
+        self.kill()
+
+
+class Sandbox:
+    """A staged copy of one submission and the fork server that runs it."""
+
+    def __init__(self, submission_dir, package: str, modules: list[str], limits: Limits | None = None,
+                 preload: tuple[str, ...] = ("numpy",), forbidden: list[Path] = ()):
+        self.submission_dir = Path(submission_dir)
+        self.package = package
+        self.modules = list(modules)
+        self.limits = limits or Limits()
+        self.preload = tuple(preload)
+        self.forbidden = [Path(p).resolve() for p in forbidden]
+        self.staged: dict[str, str] = {}  # module -> "ok" or why it is absent
+        self._tmp: Path | None = None
+        self._proc: subprocess.Popen | None = None
+        self._control: socket.socket | None = None
+        self._lock = threading.Lock()
+
+    # -- lifecycle ----------------------------------------------------------
+    def __enter__(self):
+        self.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def start(self):
+        self._tmp = Path(tempfile.mkdtemp(prefix="dlgrade-"))
+        runtime = self._tmp / "runtime"
+        runtime.mkdir()
+        for name in ("child.py", "wire.py"):
+            shutil.copyfile(HERE / name, runtime / name)
+        (self._tmp / "work").mkdir()
+        self._stage()
+        parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        config = {"control_fd": child_end.fileno(), "sys_path": self._child_path(), "preload": list(self.preload)}
+        self._errlog = open(self._tmp / "server.log", "w+b")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-I", "-S", str(runtime / "child.py"), json.dumps(config)],
+            pass_fds=[child_end.fileno()], stdin=subprocess.DEVNULL, stdout=self._errlog, stderr=self._errlog,
+            cwd=self._tmp / "work", env=self._child_env(), start_new_session=True,
+        )
+        child_end.close()
+        self._control = parent_end
+        parent_end.settimeout(self.limits.start_seconds)
+        try:
+            ready = json.loads(parent_end.recv(65536) or b"{}")
+        except (socket.timeout, ValueError):
+            ready = {}
+        if not ready.get("ready"):
+            self._errlog.seek(0)
+            log = self._errlog.read()[-2000:].decode("utf-8", "replace")
+            self.close()
+            raise SandboxError(f"the sandbox process did not start:\n{log}")
+        parent_end.settimeout(30)
+
+    def close(self):
+        if self._proc is not None:
+            try:
+                self._control.close()
+            except OSError:
+                pass
+            try:
+                self._proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                os.killpg(self._proc.pid, signal.SIGKILL)
+                self._proc.wait()
+            self._proc = None
+            self._errlog.close()
+        if self._tmp is not None:
+            shutil.rmtree(self._tmp, ignore_errors=True)
+            self._tmp = None
+
+    # -- staging ------------------------------------------------------------
+    def _stage(self):
+        """Copy the week's module files (regular files only, never links) into a
+        private package with an empty __init__.py, so one broken file cannot break the import of another."""
+        pkg = self._tmp / "sub" / self.package
+        pkg.mkdir(parents=True)
+        (pkg / "__init__.py").write_text("")
+        for module in self.modules:
+            src = self.submission_dir / f"{module}.py"
+            if src.is_symlink():
+                self.staged[module] = f"{module}.py is a symbolic link; submit the file itself"
+            elif not src.exists():
+                self.staged[module] = f"{module}.py is missing from the submission"
+            elif not src.is_file():
+                self.staged[module] = f"{module}.py is not a regular file"
+            elif src.stat().st_size > 2_000_000:
+                self.staged[module] = f"{module}.py is larger than 2 MB"
+            else:
+                try:
+                    shutil.copyfile(src, pkg / f"{module}.py")
+                    self.staged[module] = "ok"
+                except OSError as e:
+                    self.staged[module] = f"{module}.py could not be read ({e.strerror})"
+
+    def _child_path(self) -> list[str]:
+        """The judge's import path minus the current folder, the course and this package."""
+        banned = [*self.forbidden, HERE.parent]
+        out = []
+        for entry in sys.path:
+            if not entry or not os.path.exists(entry):
+                continue
+            p = Path(entry).resolve()
+            if p == Path.cwd().resolve() or any(p == b or b in p.parents for b in banned):
+                continue
+            out.append(str(p))
+        return out
+
+    def _child_env(self) -> dict:
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self._tmp / "work"), "LANG": "C.UTF-8",
+               "PYTHONHASHSEED": "0"}
+        for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+            env[var] = str(self.limits.threads)
+        for var in ("LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "CUDA_HOME"):
+            if var in os.environ:
+                env[var] = os.environ[var]
+        return env
+
+    # -- workers ------------------------------------------------------------
+    def spawn(self) -> Worker:
+        rpc_parent, rpc_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        out_r, out_w = os.pipe()
+        spec = {
+            "op": "spawn", "package": self.package, "sub_root": str(self._tmp / "sub"),
+            "workdir": str(self._tmp / "work"), "max_message": self.limits.message_mb << 20,
+            "limits": {"memory_bytes": self.limits.memory_mb << 20, "cpu_seconds": int(self.limits.cpu_seconds),
+                       "file_bytes": self.limits.file_mb << 20},
+        }
+        try:
+            with self._lock:
+                socket.send_fds(self._control, [json.dumps(spec).encode()], [rpc_child.fileno(), out_w])
+                reply = json.loads(self._control.recv(65536) or b"{}")
+        except (OSError, ValueError) as e:
+            raise SandboxError(f"the sandbox process stopped answering ({e})") from None
+        finally:
+            rpc_child.close()
+            os.close(out_w)
+        if "pid" not in reply:
+            os.close(out_r)
+            raise SandboxError("the sandbox process could not start a worker")
+        return Worker(self, int(reply["pid"]), rpc_parent, out_r)
+
+    def _reap(self, pid: int) -> int | None:
+        try:
+            with self._lock:
+                self._control.sendall(json.dumps({"op": "wait", "pid": pid}).encode())
+                return json.loads(self._control.recv(65536) or b"{}").get("status")
+        except (OSError, ValueError):
+            return None
+
+
+class Session:
+    """The ``sub`` argument of a check: one exercise's view of the student's code.
+
+    Starts a worker on first use and a fresh one after a crash or timeout; every
+    call is bounded by the per-call limit and by the exercise's deadline.
+    """
+
+    def __init__(self, sandbox: Sandbox, deadline: float | None = None):
+        self._sandbox = sandbox
+        self._worker: Worker | None = None
+        self._deadline = deadline
+        self.warnings: list[dict] = []  # warnings raised during the last call
+        self.call_limit: float | None = None  # a check's own per-call limit (e.g. a training run)
+        self.output_log: list[str] = []
+
+    def __getattr__(self, module):
+        if module.startswith("_"):
+            raise AttributeError(module)
+        return _Path(self, module)
+
+    @property
+    def limits(self) -> Limits:
+        return self._sandbox.limits
+
+    def _ensure_worker(self) -> Worker:
+        if self._worker is None or not self._worker.alive:
+            if self._worker is not None:
+                self.output_log.append(self._worker.output)
+            self._worker = self._sandbox.spawn()
+        return self._worker
+
+    def _encode_handle(self, worker):
+        def on_object(obj):
+            if isinstance(obj, Handle):
+                if obj._worker is not worker or not worker.alive:
+                    raise BadResult("uses an object from a process that has since been stopped")
+                return obj._id
+            raise wire.Unencodable(f"the grader cannot send a {type(obj).__name__}")
+
+        return on_object
+
+    def _request(self, req: dict, what: str = "your code", timeout: float | None = None):
+        worker = self._ensure_worker()
+        limit = timeout or self.call_limit or self.limits.call_seconds
+        if self._deadline is not None:
+            limit = min(limit, self._deadline - CLOCK())
+            if limit <= 0:
+                raise StudentTimeout(f"the exercise used up its {self.limits.exercise_seconds:.0f} s time budget")
+        payload = wire.encode(req, on_object=self._encode_handle(worker))
+        raw = worker.request(payload, limit)
+        try:
+            answer = wire.decode(raw, on_handle=lambda hid, ty: Handle(self, worker, hid, ty))
+        except wire.WireError as e:
+            worker.kill()
+            raise BadResult(f"{what} sent a result the grader cannot read ({e})") from None
+        if not isinstance(answer, dict):
+            worker.kill()
+            raise BadResult(f"{what} sent a malformed answer")
+        self.warnings = [w for w in answer.get("warnings", []) if isinstance(w, dict)]
+        if "error" in answer:
+            info = answer["error"] if isinstance(answer["error"], dict) else {}
+            if info.get("type") == "Unencodable":
+                raise BadResult(f"{what} returned something that is not plain data: {info.get('message', '')}")
+            if info.get("type") == "TooLarge":
+                raise BadResult(f"{what}: {info.get('message', '')}")
+            if info.get("memory"):
+                raise StudentError(info, where=f"{what} (memory limit {self.limits.memory_mb} MB)")
+            cls = NotImplementedYet if info.get("not_implemented") else StudentError
+            raise cls(info, where=what)
+        if "handle" in answer:
+            hid, ty = answer["handle"]
+            return Handle(self, worker, int(hid), str(ty))
+        return answer.get("ok")
+
+    # -- the API checks use ------------------------------------------------
+    def call(self, target: str, *args, _keep: bool = False, **kwargs):
+        """Call ``module.name`` in the student's package; plain results come back by
+        value, other results (or any result with ``_keep=True``) as a Handle."""
+        return self._request({"op": "call", "target": target, "args": list(args), "kwargs": kwargs, "keep": _keep},
+                             what=target.split(".", 1)[-1])
+
+    def attr(self, target: str):
+        """Read ``module.NAME`` (a constant) from the student's package."""
+        return self._request({"op": "getattr", "target": target}, what=target)
+
+    def import_module(self, module: str, timeout: float | None = None):
+        return self._request({"op": "import", "module": module}, what=f"importing {module}.py",
+                             timeout=timeout or self.limits.import_seconds)
+
+    def store(self, value) -> Handle:
+        """Put plain data into the worker and keep it there (e.g. arrays an optimizer
+        must update in place)."""
+        return self._request({"op": "store", "value": value}, what="storing a value")
+
+    def fetch(self, handle: Handle):
+        return self._request({"op": "fetch", "obj": handle}, what="reading the result")
+
+    def collect(self, handle: Handle, limit: int = 10_000) -> list:
+        out = self._request({"op": "collect", "obj": handle, "limit": limit}, what="iterating the result")
+        if isinstance(out, dict) and "__too_many__" in out:
+            raise BadResult(f"the iterator did not stop after {limit} items")
+        return out
+
+    def rng(self, seed: int) -> Handle:
+        """A ``numpy.random.default_rng(seed)`` living in the worker."""
+        return self._request({"op": "rng", "seed": int(seed)}, what="creating a random generator")
+
+    def output(self) -> str:
+        """What the student's code printed so far in this exercise (capped)."""
+        current = [self._worker.output] if self._worker is not None else []
+        return "".join(self.output_log + current)
+
+    def close(self):
+        if self._worker is not None:
+            self._worker.close()
+            self.output_log.append(self._worker.output)
+            self._worker = None

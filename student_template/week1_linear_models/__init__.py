@@ -1,0 +1,1 @@
+"""Week 1: linear models and optimization (reference solutions)."""
