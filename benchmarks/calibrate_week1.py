@@ -1,0 +1,90 @@
+"""Calibrate week 1's accuracy threshold: held-out accuracy of the reference
+train_softmax_classifier and of deliberately weak models, over several seeds.
+
+    python benchmarks/calibrate_week1.py [--seeds 10]
+
+Runs the course's own code (reference and known-bad examples) in this process:
+it is an instructor's tool, never pointed at student code. The figures go into
+the comments of assignments/week1_linear_models/rubric.toml.
+"""
+
+import argparse
+import importlib
+import sys
+import tempfile
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from grader.cli import apply_known_bad  # noqa: E402
+from grader.course import Week  # noqa: E402
+from grader.datasets import digits  # noqa: E402
+
+WEAK = ["train_softmax_undertrained", "train_softmax_labels_off_by_one", "train_softmax_bias_last"]
+
+
+def load_training(folder: Path, name: str):
+    sys.path.insert(0, str(folder.parent))
+    try:
+        return importlib.import_module(f"{folder.name}.training")
+    finally:
+        sys.path.pop(0)
+
+
+def accuracy(W, X, y):
+    return float(np.mean(np.argmax(W[0] + X @ W[1:], axis=1) == y))
+
+
+def measure(train, seeds):
+    d = digits()
+    X_tv = np.concatenate([d["X_train"], d["X_val"]])
+    y_tv = np.concatenate([d["y_train"], d["y_val"]])
+    val, test, secs = [], [], []
+    for s in seeds:
+        t = time.perf_counter()
+        W = train(d["X_train"], d["y_train"], 10, np.random.default_rng(s))
+        secs.append(time.perf_counter() - t)
+        val.append(accuracy(W, d["X_val"], d["y_val"]))
+        W = train(X_tv, y_tv, 10, np.random.default_rng(s + 99))
+        test.append(accuracy(W, d["X_test"], d["y_test"]))
+    return np.array(val), np.array(test), np.array(secs)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=int, default=10)
+    args = ap.parse_args()
+    week = Week.load("week1", ROOT)
+    threshold = tomllib.loads((week.assignment_dir / "rubric.toml").read_text())["training"]["accuracy_threshold"]
+    seeds = range(args.seeds)
+    with tempfile.TemporaryDirectory() as tmp:
+        models = {"reference": week.solution_dir}
+        for name in WEAK:
+            patch = ROOT / "examples" / week.name / "known_bad" / f"{name}.py"
+            models[name] = apply_known_bad(week, patch, Path(tmp) / f"m_{name}" / week.name)
+        print(f"threshold {threshold:.3f}; {args.seeds} seeds; accuracy on validation (trained on train) "
+              f"and test (trained on train+val)")
+        print(f"{'model':36s} {'val min':>8s} {'val mean':>8s} {'test min':>8s} {'test mean':>9s} {'max val/test':>12s} {'s/run':>6s}")
+        for label, folder in models.items():
+            if folder == week.solution_dir:
+                sys.path.insert(0, str(week.root / "solutions"))
+                mod = importlib.import_module(f"{week.name}.training")
+                sys.path.pop(0)
+            else:
+                mod = load_training(folder, label)
+            val, test, secs = measure(mod.train_softmax_classifier, seeds)
+            print(f"{label:36s} {val.min():8.3f} {val.mean():8.3f} {test.min():8.3f} {test.mean():9.3f} "
+                  f"{max(val.max(), test.max()):12.3f} {secs.mean():6.3f}")
+            for m in [k for k in sys.modules if k.startswith(week.name)]:
+                del sys.modules[m]
+        print(f"margin: reference worst case minus threshold, and threshold minus the best weak model, are the "
+              f"calibration margins recorded in the rubric")
+
+
+if __name__ == "__main__":
+    main()
