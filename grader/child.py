@@ -54,10 +54,19 @@ class Worker:
         return _Kept(self.keep(value)) if keep else value
 
     # -- requests -----------------------------------------------------------
+    def import_student(self, module):
+        """Import a student module; whatever it does at import to NumPy's error state or
+        the warning filters (np.seterr(all="ignore")) is undone, so that it cannot hide
+        the warnings of the call that happens to import it."""
+        import numpy as np
+
+        with warnings.catch_warnings(), np.errstate():
+            return importlib.import_module(f"{self.package}.{module}")
+
     def resolve(self, target):
         """'module.attr.attr' -> the object, importing the student's module."""
         module, _, rest = target.partition(".")
-        obj = importlib.import_module(f"{self.package}.{module}")
+        obj = self.import_student(module)
         for part in rest.split(".") if rest else []:
             obj = getattr(obj, part)
         return obj
@@ -68,7 +77,7 @@ class Worker:
         if op == "ping":
             return "pong"
         if op == "import":
-            importlib.import_module(f"{self.package}.{req['module']}")
+            self.import_student(req["module"])
             return None
         if op == "call":
             fn = self.resolve(req["target"]) if isinstance(req["target"], str) else req["target"]
@@ -128,6 +137,7 @@ class Worker:
                 except BaseException as e:  # noqa: BLE001: every student failure is reported, SystemExit too
                     answer = {"error": _describe(e, self.sub_dir)}
             answer["warnings"] = [_warning_text(w) for w in caught[:20]]
+            _flush_output()
             self.send(answer)
 
     def send(self, answer):
@@ -197,6 +207,16 @@ def _describe(e, sub_dir):
     }
 
 
+def _flush_output():
+    """Push what student code printed into the output pipe now: the worker ends with
+    os._exit, which would drop whatever is still in Python's buffers."""
+    for stream in (sys.__stdout__, sys.__stderr__):
+        try:
+            stream.flush()
+        except BaseException:  # noqa: BLE001: a closed or replaced stream
+            pass
+
+
 def _warning_text(w):
     return {"category": w.category.__name__, "message": _safe_str(w.message)[:500], "line": int(w.lineno or 0)}
 
@@ -233,6 +253,7 @@ def _run_worker(spec, rpc, out_fd, control):
     try:
         worker.serve()
     finally:
+        _flush_output()
         os._exit(0)
 
 

@@ -22,6 +22,7 @@ from rich.console import Console
 from . import report as reports
 from .course import CourseError, Week, find_course_root
 from .engine import grade_submission
+from .registry import ChecksError
 from .sandbox import Limits, SandboxError
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -203,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CourseError, SandboxError, ValueError) as e:
+    except (CourseError, ChecksError, SandboxError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
 

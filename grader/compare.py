@@ -72,8 +72,10 @@ def worst(actual: np.ndarray, expected: np.ndarray, rtol: float, atol: float):
     ratio ≤ 1 means every element is within tolerance."""
     if actual.size == 0:
         return 0.0, ()
-    ratio = np.abs(actual - expected) / (atol + rtol * np.abs(expected))
-    ratio = np.where(np.isnan(ratio), np.inf, ratio)
+    diff = np.abs(actual - expected)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = diff / (atol + rtol * np.abs(expected))
+    ratio = np.where(diff == 0, 0.0, np.where(np.isnan(ratio), np.inf, ratio))
     flat = int(np.argmax(ratio))
     return float(ratio.flat[flat]), tuple(int(i) for i in np.unravel_index(flat, actual.shape))
 

@@ -31,6 +31,10 @@ from .scoring import HIDDEN, PUBLIC
 CHECK_PREFIXES = {"public_": PUBLIC, "hidden_": HIDDEN}
 
 
+class ChecksError(Exception):
+    """A week's check files are broken: the grader cannot run (not the student's fault)."""
+
+
 class CheckFailed(AssertionError):
     """The student's code ran but its result is wrong; the message says how."""
 
@@ -108,7 +112,10 @@ def load_checks(assignment_dir: Path, include_hidden: bool) -> list[Check]:
             spec = importlib.util.spec_from_file_location(f"{pkg_name}.{path.stem}", path)
             module = importlib.util.module_from_spec(spec)
             sys.modules[spec.name] = module
-            spec.loader.exec_module(module)
+            try:
+                spec.loader.exec_module(module)
+            except Exception as e:
+                raise ChecksError(f"the check file {path} could not be loaded: {type(e).__name__}: {e}") from e
             for c in _collecting:
                 c.visibility = visibility
             found += _collecting

@@ -270,6 +270,7 @@ class Sandbox:
         self._proc: subprocess.Popen | None = None
         self._control: socket.socket | None = None
         self._lock = threading.Lock()
+        self._workers: list[Worker] = []  # to stop those still running at close()
 
     # -- lifecycle ----------------------------------------------------------
     def __enter__(self):
@@ -310,6 +311,9 @@ class Sandbox:
         parent_end.settimeout(30)
 
     def close(self):
+        for worker in self._workers:  # before the control socket goes: kill() reaps through it
+            worker.kill()
+        self._workers = []
         if self._proc is not None:
             try:
                 self._control.close()
@@ -395,7 +399,9 @@ class Sandbox:
         if "pid" not in reply:
             os.close(out_r)
             raise SandboxError("the sandbox process could not start a worker")
-        return Worker(self, int(reply["pid"]), rpc_parent, out_r)
+        worker = Worker(self, int(reply["pid"]), rpc_parent, out_r)
+        self._workers = [w for w in self._workers if w.alive] + [worker]
+        return worker
 
     def _reap(self, pid: int) -> int | None:
         try:

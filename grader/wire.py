@@ -107,7 +107,8 @@ def decode(data: bytes, on_handle=None):
                 raise WireError("truncated message")
             bufs.append(view[offs : offs + s])
             offs += s
-    except (struct.error, ValueError, UnicodeDecodeError) as e:
+    except (struct.error, ValueError, UnicodeDecodeError, RecursionError) as e:
+        # RecursionError: JSON nested far past MAX_DEPTH fails in the parser, before dec() can refuse it
         raise WireError(f"malformed message: {e}") from None
 
     count = [0]

@@ -1,7 +1,7 @@
 """RMSprop that hard-codes alpha = 0.99 and ignores the argument it is given."""
 MODULE = "optimizers"
 EXERCISE = "week1.rmsprop"
-HINT = "ignoring the hyperparameters"
+HINT = "ignoring the alpha argument"
 EXERCISE_SCORE = 3
 
 
