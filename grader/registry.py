@@ -18,6 +18,7 @@ solution's modules (hidden checks only), the chosen device and the week's rubric
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import sys
 import tomllib
@@ -93,12 +94,25 @@ def _title_from_doc(fn) -> str:
     return first
 
 
+_loaded: dict[tuple, list[Check]] = {}
+
+
 def load_checks(assignment_dir: Path, include_hidden: bool) -> list[Check]:
     """Import the week's check files (public first) and return their checks in
-    declaration order. Hidden checks are loaded only when asked for."""
+    declaration order. Hidden checks are loaded only when asked for. Loaded files
+    are kept until they change, so oracles a check memoises serve a whole batch."""
+    assignment_dir = Path(assignment_dir).resolve()
+    files = sorted([*assignment_dir.glob("*.py"), *assignment_dir.glob("rubric.toml")])
+    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in files)
+    key = (assignment_dir, include_hidden, stamp)
+    if key not in _loaded:
+        _loaded[key] = _load_checks(assignment_dir, include_hidden)
+    return _loaded[key]
+
+
+def _load_checks(assignment_dir: Path, include_hidden: bool) -> list[Check]:
     global _collecting
-    assignment_dir = Path(assignment_dir)
-    pkg_name = f"_dlgrade_assignment_{assignment_dir.name}"
+    pkg_name = f"_dlgrade_assignment_{assignment_dir.name}_{hashlib.sha1(str(assignment_dir).encode()).hexdigest()[:10]}"
     pkg = types.ModuleType(pkg_name)
     pkg.__path__ = [str(assignment_dir)]
     sys.modules[pkg_name] = pkg
@@ -165,7 +179,8 @@ class Reference:
         path = self.solution_dir / f"{module}.py"
         if not path.is_file():
             raise ReferenceUnavailable(f"the reference solution has no {module}.py")
-        pkg_name = f"_dlgrade_reference_{self.package}"
+        # One private package per solutions folder, so two course roots never share modules.
+        pkg_name = f"_dlgrade_reference_{self.package}_{hashlib.sha1(str(self.solution_dir).encode()).hexdigest()[:10]}"
         if pkg_name not in sys.modules:
             pkg = types.ModuleType(pkg_name)
             pkg.__path__ = [str(self.solution_dir)]

@@ -204,7 +204,7 @@ class Worker:
             raw = wire.recv(self.sock, self.sandbox.limits.message_mb << 20, deadline, CLOCK)
         except TimeoutError:
             self.kill()
-            raise StudentTimeout(f"did not finish within {timeout:.0f} s and was stopped") from None
+            raise StudentTimeout(f"did not finish within {round(timeout, 1):g} s and was stopped") from None
         except (EOFError, BrokenPipeError, ConnectionError, OSError):
             self.kill()
             raise StudentCrash(self.describe_death()) from None

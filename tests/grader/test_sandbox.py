@@ -1,0 +1,576 @@
+"""Tests for grader/sandbox.py (and grader/child.py behind it): student code runs in a
+separate, limited process, and whatever it does reaches the judge as plain data or as
+one of the sandbox's exceptions."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import grader
+from grader import compare
+from grader.registry import CheckFailed
+from grader.sandbox import (BadResult, Handle, Limits, NotImplementedYet, Sandbox, Session, StudentCrash,
+                            StudentError, StudentTimeout)
+
+REPO = Path(grader.__file__).resolve().parent.parent
+FAST = dict(call_seconds=5, import_seconds=5, exercise_seconds=30, memory_mb=1024, cpu_seconds=60,
+            output_kb=16, start_seconds=30)
+
+
+@pytest.fixture
+def start(tmp_path):
+    """start(source, **limits) -> Session on a submission whose mod.py is `source`."""
+    opened: list[tuple[Session, Sandbox]] = []
+
+    def start(source: str | None = None, modules=("mod",), **limits) -> Session:
+        sub = tmp_path / "sub"
+        sub.mkdir(exist_ok=True)
+        if source is not None:
+            (sub / "mod.py").write_text(textwrap.dedent(source))
+        sandbox = Sandbox(sub, "pkg", list(modules), Limits(**{**FAST, **limits}))
+        sandbox.start()
+        session = Session(sandbox)
+        opened.append((session, sandbox))
+        return session
+
+    yield start
+    for session, sandbox in opened:
+        session.close()
+        sandbox.close()
+
+
+def gone(pid: int) -> bool:
+    """True when process `pid` no longer runs. A zombie counts as gone: it is dead, and
+    whether anyone reaps an orphan depends on the container's init, not on the grader."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, IndexError):
+        return True
+
+
+def wait_gone(pid: int, seconds: float = 3.0) -> bool:
+    end = time.monotonic() + seconds
+    while not gone(pid):
+        if time.monotonic() > end:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+# --- results ----------------------------------------------------------------------------
+
+
+def test_plain_results_come_back_by_value(start):
+    """Do numbers, containers and arrays returned by student code arrive as the values themselves?"""
+    sub = start("""
+        import numpy as np
+        def add(a, b):
+            return a + b
+        def many():
+            return {"x": (1, 2.5, None), 3: [b"b", "s"], "a": np.arange(4.0).reshape(2, 2)}
+    """)
+    assert sub.mod.add(1, 2) == 3
+    assert sub.mod.add(np.ones(3), np.arange(3.0)).tolist() == [1.0, 2.0, 3.0]
+    out = sub.mod.many()
+    assert out["x"] == (1, 2.5, None) and out[3] == [b"b", "s"]
+    assert type(out["a"]) is np.ndarray and out["a"].tolist() == [[0.0, 1.0], [2.0, 3.0]]
+
+
+def test_non_plain_results_come_back_as_handles(start):
+    """Does an object of the student's class stay in the worker and arrive as a Handle naming its type?"""
+    sub = start("""
+        class Counter:
+            def __init__(self, start=0):
+                self.n = start
+        def make():
+            return [Counter(), 5]
+    """)
+    h = sub.mod.Counter(3)
+    assert isinstance(h, Handle) and h.type_name == "pkg.mod.Counter"
+    listed = sub.mod.make()
+    assert isinstance(listed[0], Handle) and listed[1] == 5
+    assert isinstance(sub.mod.Counter(_keep=True), Handle)
+
+
+def test_methods_and_attributes_of_handles_run_in_the_worker(start):
+    """Can the judge call methods on, read attributes of and index a Handle, and pass it back as an argument?"""
+    sub = start("""
+        class Counter:
+            def __init__(self):
+                self.n = 0
+                self.items = [10, 20]
+            def inc(self, k=1):
+                self.n += k
+                return self.n
+        def total(counter):
+            return counter.n + sum(counter.items)
+    """)
+    c = sub.mod.Counter()
+    assert c.inc() == 1 and c.inc(k=4) == 5
+    assert c.get("n") == 5
+    items = c.get("items", keep=True)
+    assert isinstance(items, Handle) and items[1] == 20
+    assert sub.mod.total(c) == 35
+    with pytest.raises(StudentError, match="AttributeError"):
+        c.missing()
+
+
+def test_stored_arrays_updated_in_place_are_seen_by_fetch(start):
+    """When student code updates an array the judge stored in the worker, does fetch show the update?"""
+    sub = start("""
+        def scale(params, k):
+            for p in params:
+                p *= k
+    """)
+    a, b = sub.store(np.arange(3.0)), sub.store(np.ones((2, 2)))
+    assert isinstance(a, Handle)
+    assert sub.mod.scale([a, b], 2.0) is None
+    assert a.fetch().tolist() == [0.0, 2.0, 4.0]
+    assert b.fetch().tolist() == [[2.0, 2.0], [2.0, 2.0]]
+
+
+def test_fetch_of_a_non_plain_object_is_bad_result(start):
+    """Can fetch smuggle a non-plain object across by turning it into a handle?"""
+    sub = start("""
+        class Thing:
+            pass
+        def make():
+            return Thing()
+    """)
+    with pytest.raises(BadResult, match="not plain data"):
+        sub.mod.make().fetch()
+
+
+def test_collect_gathers_what_a_generator_yields(start):
+    """Does collect iterate a remote generator to its end and return the items?"""
+    sub = start("""
+        def batches(n):
+            for i in range(n):
+                yield i, [i] * i
+    """)
+    assert sub.mod.batches(4).collect() == [(0, []), (1, [1]), (2, [2, 2]), (3, [3, 3, 3])]
+
+
+def test_a_generator_that_never_ends_hits_the_collect_limit(start):
+    """Does an endless generator end in BadResult at the item limit instead of hanging the grader?"""
+    sub = start("""
+        import itertools
+        def forever():
+            yield from itertools.count()
+    """)
+    with pytest.raises(BadResult, match="did not stop after 50 items"):
+        sub.mod.forever().collect(limit=50)
+
+
+# --- exceptions -------------------------------------------------------------------------
+
+
+def test_not_implemented_error_is_not_implemented_yet_with_its_message(start):
+    """Does a stub's NotImplementedError arrive as NotImplementedYet carrying the exercise id?"""
+    sub = start("""
+        def fit(X, y):
+            raise NotImplementedError("week1.fit")
+    """)
+    with pytest.raises(NotImplementedYet) as e:
+        sub.mod.fit(1, 2)
+    assert e.value.text == "week1.fit"
+    assert "NotImplementedError: week1.fit" in e.value.message
+
+
+def test_student_exception_names_its_type_and_student_line_but_no_grader_path(start, tmp_path):
+    """Does an exception in student code say what it was and where in the student's file, without leaking the grader's paths?"""
+    sub = start("""
+        def helper(x):
+            return x / 0
+
+        def fit(x):
+            return helper(x)
+    """)
+    with pytest.raises(StudentError) as e:
+        sub.mod.fit(1.0)
+    msg = e.value.message
+    assert e.value.type == "ZeroDivisionError" and "ZeroDivisionError: float division by zero" in msg
+    assert 'File "mod.py", line 3, in helper' in msg and 'File "mod.py", line 6, in fit' in msg
+    assert "return x / 0" in msg
+    for leak in (str(REPO), "child.py", "sandbox.py", "wire.py", "dlgrade-", str(tmp_path)):
+        assert leak not in msg
+
+
+# --- time, exit, crash, memory ----------------------------------------------------------
+
+
+def test_infinite_loop_times_out_and_the_next_call_gets_a_fresh_worker(start):
+    """Is a call that never returns stopped at about the call limit, and does the same Session work afterwards?"""
+    sub = start("""
+        import os
+        def spin():
+            while True:
+                pass
+        def pid():
+            return os.getpid()
+    """, call_seconds=1)
+    first = sub.mod.pid()
+    t0 = time.monotonic()
+    with pytest.raises(StudentTimeout, match="within 1 s"):
+        sub.mod.spin()
+    assert 0.9 <= time.monotonic() - t0 < 5
+    assert wait_gone(first)
+    second = sub.mod.pid()
+    assert second != first
+
+
+def test_handles_from_a_stopped_worker_are_refused(start):
+    """After the worker died, can a Handle from it be sent to the new worker (where it would name another object)?"""
+    sub = start("""
+        import os
+        class Box:
+            pass
+        def crash():
+            os._exit(1)
+        def show(x):
+            return repr(x)
+    """)
+    old = sub.mod.Box()
+    with pytest.raises(StudentCrash):
+        sub.mod.crash()
+    with pytest.raises(BadResult, match="stopped"):
+        sub.mod.show(old)
+
+
+def test_sys_exit_in_a_function_is_reported_as_student_error(start):
+    """Is sys.exit(3) inside student code reported as a SystemExit, with the worker still serving?"""
+    sub = start("""
+        import os, sys
+        def leave():
+            sys.exit(3)
+        def pid():
+            return os.getpid()
+    """)
+    pid = sub.mod.pid()
+    with pytest.raises(StudentError) as e:
+        sub.mod.leave()
+    assert e.value.type == "SystemExit" and "SystemExit: 3" in e.value.message
+    assert sub.mod.pid() == pid
+
+
+def test_os_exit_in_a_function_is_a_crash_naming_the_exit_code(start):
+    """Is os._exit(3), which no except clause can catch, reported as a crash with exit code 3?"""
+    sub = start("""
+        import os
+        def leave():
+            os._exit(3)
+        def ok():
+            return "ok"
+    """)
+    with pytest.raises(StudentCrash, match="exit code 3"):
+        sub.mod.leave()
+    assert sub.mod.ok() == "ok"
+
+
+def test_os_exit_at_import_is_a_crash(start):
+    """Is a module that ends the process while being imported reported as a crash, on import and on call?"""
+    sub = start("""
+        import os
+        os._exit(3)
+        def f():
+            return 1
+    """)
+    with pytest.raises(StudentCrash, match="exit code 3"):
+        sub.import_module("mod")
+    with pytest.raises(StudentCrash, match="exit code 3"):
+        sub.mod.f()
+
+
+def test_allocation_far_above_the_memory_limit_is_a_memory_error_and_the_grader_goes_on(start):
+    """Does allocating ~800 GB under a 1 GB limit end in a MemoryError report, with the worker still usable?"""
+    sub = start("""
+        import numpy as np
+        def huge():
+            return np.ones(10**11)
+        def small():
+            return float(np.ones(10**5).sum())
+    """, memory_mb=1024)
+    with pytest.raises(StudentError) as e:
+        sub.mod.huge()
+    assert e.value.type == "MemoryError" and e.value.memory
+    assert "memory limit 1024 MB" in e.value.message
+    assert sub.mod.small() == 1e5
+    assert np.ones(10**5).sum() == 1e5
+
+
+# --- output -----------------------------------------------------------------------------
+
+
+def test_junk_on_stdout_and_stderr_does_not_break_the_protocol(start):
+    """Does printing 10 MB to stdout and stderr (with bytes that look like a message) leave the replies intact?"""
+    sub = start("""
+        import os, sys, struct
+        def noisy():
+            print("x" * 10_000_000)
+            sys.stderr.write("y" * 1_000_000)
+            os.write(1, struct.pack("<Q", 8) + b"\\x00" * 100)
+            return 5
+    """)
+    assert sub.mod.noisy() == 5
+    assert sub.mod.noisy() == 5
+
+
+def test_what_student_code_prints_is_kept(start):
+    """Does a short print from student code (still sitting in the worker's stdout buffer) reach Session.output()?"""
+    sub = start("""
+        import sys
+        def hello():
+            print("hello from mod")
+            print("and from stderr", file=sys.stderr)
+            return 1
+    """)
+    assert sub.mod.hello() == 1
+    sub.close()  # ends the worker, so its output has been read to the end
+    # stdout is block-buffered and stderr is not, so only the lines, not their order, are certain
+    assert sorted(sub.output().splitlines()) == ["and from stderr", "hello from mod"]
+
+
+def test_output_is_capped_and_says_how_much_was_dropped(start):
+    """Is what student code prints capped at output_kb, with the overflow counted to the byte?"""
+    sub = start("""
+        import sys
+        def noisy():
+            print("x" * 100_000)
+            sys.stderr.write("y" * 50_000)
+            return 2
+    """, output_kb=4)
+    assert sub.mod.noisy() == 2
+    sub.close()
+    out = sub.output()
+    assert out.startswith("x" * 4096)
+    assert out.endswith(f"({100_001 + 50_000 - 4096} more bytes of output dropped)")
+    assert len(out.encode()) <= 4096 + 100
+
+
+# --- isolation --------------------------------------------------------------------------
+
+
+def test_monkeypatching_numpy_in_student_code_does_not_reach_the_judge(start):
+    """If student code replaces numpy.allclose and numpy.testing with ones that always succeed, is the judge's numpy untouched?"""
+    sub = start("""
+        import numpy as np
+        import numpy.testing
+        np.allclose = lambda *args, **kwargs: True
+        np.testing.assert_allclose = lambda *args, **kwargs: None
+        np.testing.assert_array_equal = lambda *args, **kwargs: None
+        def patched():
+            np.testing.assert_allclose(1.0, 2.0)
+            return np.allclose(1.0, 2.0)
+    """)
+    assert sub.mod.patched() is True
+    assert not np.allclose(1.0, 2.0)
+    with pytest.raises(AssertionError):
+        np.testing.assert_allclose(1.0, 2.0)
+    with pytest.raises(AssertionError):
+        np.testing.assert_array_equal([1], [2])
+
+
+@pytest.mark.parametrize("name", ["solutions", "grader", "assignments", "grader.sandbox", "solutions.week1_linear_models"])
+def test_course_packages_cannot_be_imported_by_student_code(start, name):
+    """Can student code import the reference solutions, the checks or the grader?"""
+    sub = start("""
+        import importlib
+        def load(name):
+            importlib.import_module(name)
+    """)
+    with pytest.raises(StudentError) as e:
+        sub.mod.load(name)
+    assert e.value.type == "ModuleNotFoundError"
+
+
+def test_child_import_path_holds_nothing_from_the_repository(start):
+    """Does the worker's sys.path avoid the repository, the judge's current folder and the '' entry?"""
+    sub = start("""
+        import sys
+        def path():
+            return list(sys.path)
+    """)
+    path = sub.mod.path()
+    assert path and all(isinstance(p, str) for p in path)
+    assert "" not in path and "." not in path
+    for entry in path:
+        p = Path(entry).resolve()
+        assert p != REPO and REPO not in p.parents, entry
+        assert p != Path.cwd().resolve(), entry
+
+
+def test_child_runs_outside_the_repository_and_the_submission(start, tmp_path):
+    """Is the worker's current folder neither the repository nor the student's own folder?"""
+    sub = start("""
+        import os
+        def cwd():
+            return os.getcwd()
+    """)
+    cwd = Path(sub.mod.cwd()).resolve()
+    assert cwd != REPO and REPO not in cwd.parents
+    assert cwd != (tmp_path / "sub").resolve()
+
+
+def test_object_with_lying_eq_arrives_as_a_handle_and_fails_comparison(start):
+    """Can an object whose __eq__ always says True pass for the right answer?"""
+    sub = start("""
+        class Liar:
+            def __eq__(self, other):
+                return True
+            def __ne__(self, other):
+                return False
+            def __len__(self):
+                return 3
+            def __getitem__(self, i):
+                return 0.0
+            def __array__(self, *args, **kwargs):
+                import numpy as np
+                return np.zeros(3)
+        def answer():
+            return Liar()
+    """)
+    got = sub.mod.answer()
+    assert isinstance(got, Handle)
+    assert (got == 1) is False
+    assert not np.any(got == np.zeros(3))
+    with pytest.raises(CheckFailed, match="should be a NumPy array"):
+        compare.as_array(got, "answer()")
+    with pytest.raises(CheckFailed):
+        compare.assert_close(got, np.zeros(3), "answer()")
+
+
+# --- warnings ---------------------------------------------------------------------------
+
+
+def test_numpy_overflow_warning_in_student_code_is_reported(start):
+    """Does an overflow in np.exp inside student code show up in session.warnings with its line?"""
+    sub = start("""
+        import numpy as np
+        def sigmoid(z):
+            return 1 / (1 + np.exp(-z))
+        def calm():
+            return 1.0
+    """)
+    sub.mod.sigmoid(np.array([-1e4, 0.0]))
+    assert [w["category"] for w in sub.warnings] == ["RuntimeWarning"]
+    assert "overflow" in sub.warnings[0]["message"] and sub.warnings[0]["line"] == 4
+    sub.mod.calm()
+    assert sub.warnings == []
+
+
+def test_seterr_ignore_at_import_does_not_hide_warnings(start):
+    """If the student's module silences NumPy and warnings at import, are warnings still reported, also in the call that imports it?"""
+    sub = start("""
+        import warnings
+        import numpy as np
+        np.seterr(all="ignore")
+        warnings.simplefilter("ignore")
+        def overflow():
+            return float(np.exp(1e4))
+    """)
+    assert sub.mod.overflow() == np.inf  # the first call also imports the module
+    assert any("overflow" in w["message"] for w in sub.warnings)
+    assert sub.mod.overflow() == np.inf
+    assert any("overflow" in w["message"] for w in sub.warnings)
+
+
+# --- processes --------------------------------------------------------------------------
+
+
+def test_timeout_kills_the_whole_process_group(start, tmp_path):
+    """When a call times out, are the processes the student started killed along with the worker?"""
+    pid_file = tmp_path / "sleep.pid"
+    sub = start(f"""
+        import subprocess
+        def start_and_spin():
+            p = subprocess.Popen(["sleep", "60"])
+            with open({str(pid_file)!r}, "w") as f:
+                f.write(str(p.pid))
+            while True:
+                pass
+    """, call_seconds=1)
+    with pytest.raises(StudentTimeout):
+        sub.mod.start_and_spin()
+    pid = int(pid_file.read_text())
+    assert wait_gone(pid), f"sleep (pid {pid}) outlived the worker"
+
+
+def test_closing_the_sandbox_leaves_no_process_and_no_folder(start):
+    """Does Sandbox.close() stop the fork server and any worker still running, and delete its temporary folder?"""
+    sub = start("""
+        import os, subprocess
+        def where():
+            child = subprocess.Popen(["sleep", "60"])
+            return os.getpid(), os.getppid(), child.pid, os.getcwd()
+    """)
+    worker, server, grandchild, cwd = sub.mod.where()
+    temp = Path(cwd).parent
+    assert temp.name.startswith("dlgrade-") and temp.is_dir()
+    sub._sandbox.close()  # the session is still open: its worker must not outlive the sandbox
+    for pid in (worker, server, grandchild):
+        assert wait_gone(pid), f"process {pid} outlived Sandbox.close()"
+    assert not temp.exists()
+
+
+def test_symlinked_module_file_is_refused(start, tmp_path):
+    """Is a module that is a symbolic link (e.g. to the reference solution) refused at staging?"""
+    elsewhere = tmp_path / "elsewhere.py"
+    elsewhere.write_text("def f():\n    return 'copied'\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "mod.py").symlink_to(elsewhere)
+    sub = start()
+    assert sub._sandbox.staged == {"mod": "mod.py is a symbolic link; submit the file itself"}
+    with pytest.raises(StudentError, match="ModuleNotFoundError"):
+        sub.mod.f()
+
+
+def test_missing_module_file_is_reported_at_staging(start):
+    """Is a module missing from the submission named in the staging report, while present ones are staged?"""
+    sub = start("def f():\n    return 1\n", modules=("mod", "absent"))
+    assert sub._sandbox.staged == {"mod": "ok", "absent": "absent.py is missing from the submission"}
+    assert sub.mod.f() == 1
+
+
+# --- speed ------------------------------------------------------------------------------
+
+
+def test_two_hundred_calls_complete(start):
+    """Do 200 small calls through one worker finish in reasonable time?"""
+    sub = start("""
+        import numpy as np
+        def f(x):
+            return x * 2
+    """)
+    t0 = time.monotonic()
+    total = sum(sub.mod.f(np.full(10, i))[0] for i in range(200))
+    assert total == 2 * sum(range(200))
+    assert time.monotonic() - t0 < 10
+
+
+def test_twenty_spawns_complete(start):
+    """Do 20 fresh workers (one per exercise) start, answer and stop in reasonable time?"""
+    sub = start("""
+        import os
+        def pid():
+            return os.getpid()
+    """)
+    sandbox = sub._sandbox
+    t0 = time.monotonic()
+    pids = set()
+    for _ in range(20):
+        s = Session(sandbox)
+        pids.add(s.mod.pid())
+        s.close()
+    assert len(pids) == 20
+    assert time.monotonic() - t0 < 20
+    assert all(wait_gone(p) for p in pids)
