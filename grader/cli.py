@@ -18,12 +18,14 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from . import report as reports
 from .course import CourseError, Week, find_course_root
 from .engine import grade_submission
 from .registry import ChecksError
 from .sandbox import Limits, SandboxError
+from .scoring import NOT_IMPLEMENTED
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -149,18 +151,30 @@ def cmd_demo(args) -> int:
     for name in weeks:
         week = Week.load(name, args.course)
         table = Table(title=f"{week.name}: bundled example submissions", title_justify="left")
-        for col in ("submission", "score", "exercises not passed"):
-            table.add_column(col)
+        table.add_column("submission", no_wrap=True)
+        table.add_column("score", no_wrap=True)
+        table.add_column("feedback on the first exercise that lost points")
         with tempfile.TemporaryDirectory(prefix="dlgrade-demo-") as tmp:
             for label, folder in example_submissions(week, Path(tmp)):
                 result = grade_submission(week, folder, device=args.device, limits=_limits(args, week))
-                lost = [f"{e.id} ({e.status})" for e in result.exercises() if e.score < e.max_score]
-                shown = ", ".join(lost[:3]) + (f" and {len(lost) - 3} more" if len(lost) > 3 else "")
-                table.add_row(label, f"{result.score:g} / {result.max_score:g}", shown or "-")
+                table.add_row(label, f"{result.score:g} / {result.max_score:g}", escape(_first_feedback(result)))
                 if args.verbose:
                     reports.render_table(result, console)
         console.print(table)
     return EXIT_OK
+
+
+def _first_feedback(result) -> str:
+    lost = [e for e in result.exercises() if e.score < e.max_score]
+    if not lost:
+        return "-"
+    if all(e.status == NOT_IMPLEMENTED for e in lost):
+        return f"{len(lost)} exercises: not implemented yet"
+    first = lost[0]
+    check = next(c for c in first.checks if c.score < c.max_score)
+    text = reports.truncate(" ".join(check.output.split()), 420)
+    more = f" (and {len(lost) - 1} more exercises)" if len(lost) > 1 else ""
+    return f"{first.id}: {text}{more}"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -38,7 +38,9 @@ def order_is_uniform(sub, ref):
     rng = sub.rng(2024)
     before = np.zeros((n, n))
     for _ in range(epochs):
-        order = np.concatenate(epoch(sub, n, 4, rng))
+        batches = epoch(sub, n, 4, rng)
+        assert_one_epoch(batches, n, 4)
+        order = np.concatenate(batches)
         pos = np.empty(n, dtype=int)
         pos[order] = np.arange(n)
         before += pos[:, None] < pos[None, :]

@@ -51,6 +51,7 @@ def test_known_bad_loses_exactly_its_exercise(grade, patch):
     assert target.score == meta["EXERCISE_SCORE"] < target.max_score
     outputs = "\n".join(c.output for c in target.checks if c.status != PASSED)
     assert meta["HINT"] in outputs
+    assert "Internal grader error" not in outputs
 
 
 def test_every_exercise_has_a_known_bad_example():
