@@ -87,6 +87,20 @@ def close(actual, expected, rtol: float, atol: float) -> bool:
     return a.shape == e.shape and bool(np.isfinite(a).all()) and worst(a, e, rtol, atol)[0] <= 1.0
 
 
+def known_mistake(got, mistakes: dict | None, rtol: float, atol: float) -> str:
+    """' This is exactly what <label> gives.' for the first known mistake whose value `got`
+    matches (atol taken relative to that value's largest entry), else ''."""
+    try:
+        arr = np.asarray(got, dtype=np.float64)
+    except (TypeError, ValueError):
+        return ""
+    for label, candidate in (mistakes or {}).items():
+        scale = float(np.max(np.abs(candidate), initial=0.0))
+        if close(arr, candidate, rtol, atol * max(scale, 1e-300)):
+            return f" This is exactly what {label} gives."
+    return ""
+
+
 def assert_close(actual, expected, what: str, rtol: float = 1e-5, atol: float = 1e-8,
                  mistakes: dict | None = None, hint: str = "") -> np.ndarray:
     """Raise CheckFailed unless `actual` equals `expected` within tolerance.

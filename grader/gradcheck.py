@@ -33,6 +33,9 @@ from dataclasses import dataclass
 import numdifftools as nd
 import numpy as np
 
+from .compare import known_mistake
+from .registry import CheckFailed
+
 SEED = 0
 _NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
@@ -46,7 +49,7 @@ def _steps() -> nd.MaxStepGenerator:
     return nd.MaxStepGenerator(base_step=1e-3, num_steps=10)  # a fresh one: it keeps state
 
 
-class GradientMismatch(AssertionError):
+class GradientMismatch(CheckFailed):
     """Raised with a student-facing message."""
 
 
@@ -421,3 +424,18 @@ def check_directional(
     finally:
         if stats is not None:
             stats.evaluations += counted.calls
+
+
+def assert_gradient(f, x, got, *, name, arg, rtol, atol, mistakes=None, full=True, hint=""):
+    """Judge a student's gradient `got` of the grader's scalar `f` at `x`: the full
+    numdifftools gradient (small inputs) or directional derivatives (large ones). On a
+    mismatch the message also names the known mistake whose value `got` matches
+    (`mistakes`: label -> value), or else gives `hint`."""
+    try:
+        if full:
+            check_gradient_full(f, x, got, name=name, arg=arg, rtol=rtol, atol=atol)
+        else:
+            check_directional(f, x, got, name=name, arg=arg, rtol=rtol, atol=atol)
+    except GradientMismatch as e:
+        extra = known_mistake(got, mistakes, rtol, atol) or (f" {hint}" if hint else "")
+        raise GradientMismatch(str(e).rstrip(".") + "." + extra) from None

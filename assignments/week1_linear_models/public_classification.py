@@ -13,8 +13,9 @@ import torch.nn.functional as F
 from scipy.special import expit
 from scipy.special import softmax as scipy_softmax
 
-from grader.compare import as_array, as_float, assert_close, assert_finite, assert_no_warnings, close, fmt, worst
-from grader.gradcheck import GradientMismatch, check_directional, check_gradient_full
+from grader.compare import (as_array, as_float, assert_close, assert_finite, assert_no_warnings, fmt,
+                            known_mistake, worst)
+from grader import gradcheck
 from grader.registry import CheckFailed, check, load_rubric
 
 TOL = load_rubric(__file__)["classification"]
@@ -32,36 +33,13 @@ CE_HINT = ("Compute the log-probabilities with log-sum-exp, Z − m − log Σ e
 # --- shared helpers -------------------------------------------------------------
 
 
-def known_mistake(got, mistakes):
-    """' This is exactly what <label> gives.' for the first mistake `got` matches, else ''."""
-    try:
-        arr = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return ""
-    for label, candidate in (mistakes or {}).items():
-        scale = float(np.max(np.abs(candidate), initial=0.0))
-        if close(arr, candidate, TOL["grad_rtol"], TOL["grad_atol"] * max(scale, 1e-300)):
-            return f" This is exactly what {label} gives."
-    return ""
-
-
 def assert_gradient(f, x, got, *, name, arg, mistakes=None, full=True, hint=""):
-    """Compare a student's gradient with numerical differentiation of the grader's `f`
-    at `x` (numdifftools' full gradient, or random directional derivatives for large
-    inputs); on a mismatch, name the known mistake the gradient matches, if any.
-
-    grader.gradcheck scales atol by the size of f(x); for the losses in the thousands
-    that extreme scores and logits give, whose gradients stay O(1), atol is scaled
-    back so that it stays grad_atol in absolute terms."""
+    """grader.gradcheck.assert_gradient with this file's tolerances. gradcheck scales atol
+    by the size of f(x); for the losses in the thousands that extreme scores and logits
+    give, whose gradients stay O(1), atol is scaled back to grad_atol in absolute terms."""
     atol = TOL["grad_atol"] / max(1.0, abs(float(f(x))))
-    try:
-        if full:
-            check_gradient_full(f, x, got, name=name, arg=arg, rtol=TOL["grad_rtol"], atol=atol)
-        else:
-            check_directional(f, x, got, name=name, arg=arg, rtol=TOL["grad_rtol"], atol=atol)
-    except GradientMismatch as e:
-        extra = known_mistake(got, mistakes) or (f" {hint}" if hint else "")
-        raise CheckFailed(str(e).rstrip(".") + "." + extra) from None
+    gradcheck.assert_gradient(f, x, got, name=name, arg=arg, rtol=TOL["grad_rtol"], atol=atol,
+                              mistakes=mistakes, full=full, hint=hint)
 
 
 def assert_loss(got, expected, what, mistakes=None, hint=""):
@@ -88,7 +66,7 @@ def assert_probabilities(got, expected, what, described_at, mistakes=None, formu
     assert_finite(got, what, stability)
     ratio, idx = worst(got, expected, TOL["rtol"], TOL["atol"])
     if ratio > 1.0:
-        diagnosis = known_mistake(got, mistakes) or (f" {formula}" if formula else "")
+        diagnosis = known_mistake(got, mistakes, TOL["grad_rtol"], TOL["grad_atol"]) or (f" {formula}" if formula else "")
         raise CheckFailed(f"{what} at {described_at(idx)}: got {fmt(got[idx])}, expected {fmt(expected[idx])}."
                           + diagnosis)
     return got

@@ -12,7 +12,7 @@ from sklearn.linear_model import Ridge
 from sklearn.preprocessing import PolynomialFeatures
 
 from grader.compare import as_array, as_float, assert_close, assert_finite, close
-from grader.gradcheck import GradientMismatch, check_directional, check_gradient_full
+from grader import gradcheck
 from grader.registry import CheckFailed, check, load_rubric
 
 TOL = load_rubric(__file__)["regression"]
@@ -77,30 +77,10 @@ def assert_features(got, X, degree):
         f"i₁ ≤ … ≤ i_k in lexicographic order: {', '.join(names)}.")
 
 
-def known_mistake(got, mistakes):
-    """' This is exactly what <label> gives.' for the first mistake `got` matches, else ''."""
-    try:
-        arr = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return ""
-    for label, candidate in (mistakes or {}).items():
-        scale = float(np.max(np.abs(candidate), initial=0.0))
-        if close(arr, candidate, TOL["grad_rtol"], TOL["grad_atol"] * max(scale, 1e-300)):
-            return f" This is exactly what {label} gives."
-    return ""
-
-
 def assert_gradient(f, x, got, *, name, arg, mistakes=None, full=True):
-    """Compare a student's gradient with numerical differentiation of the grader's `f`
-    at `x` (numdifftools' full gradient, or random directional derivatives for large
-    inputs); on a mismatch, name the known mistake the gradient matches, if any."""
-    try:
-        if full:
-            check_gradient_full(f, x, got, name=name, arg=arg, rtol=TOL["grad_rtol"], atol=TOL["grad_atol"])
-        else:
-            check_directional(f, x, got, name=name, arg=arg, rtol=TOL["grad_rtol"], atol=TOL["grad_atol"])
-    except GradientMismatch as e:
-        raise CheckFailed(str(e).rstrip(".") + "." + known_mistake(got, mistakes)) from None
+    """grader.gradcheck.assert_gradient with this file's tolerances."""
+    gradcheck.assert_gradient(f, x, got, name=name, arg=arg, rtol=TOL["grad_rtol"], atol=TOL["grad_atol"],
+                              mistakes=mistakes, full=full)
 
 
 def mse_mistakes(beta, X, y):
