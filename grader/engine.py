@@ -77,8 +77,10 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
             mine = [c for c in checks if c.exercise == exercise]
             module = week.exercise_modules.get(exercise)
             report.results += _grade_exercise(sandbox, mine, module, ref, limits, broken_modules)
-    if any(s != "ok" for s in sandbox.staged.values()):
-        report.notes += [msg for msg in sandbox.staged.values() if msg != "ok"]
+    report.notes += [msg for msg in sandbox.staged.values() if msg != "ok"]
+    if sandbox.restarts:
+        report.notes.append(f"The process that runs student code was killed {sandbox.restarts} time(s) during "
+                            "grading (by the submission?) and was restarted.")
     report.execution_time = CLOCK() - started
     return report
 

@@ -257,6 +257,8 @@ class Worker:
 class Sandbox:
     """A staged copy of one submission and the fork server that runs it."""
 
+    MAX_RESTARTS = 3
+
     def __init__(self, submission_dir, package: str, modules: list[str], limits: Limits | None = None,
                  preload: tuple[str, ...] = ("numpy",), forbidden: list[Path] = ()):
         self.submission_dir = Path(submission_dir)
@@ -266,6 +268,7 @@ class Sandbox:
         self.preload = tuple(preload)
         self.forbidden = [Path(p).resolve() for p in forbidden]
         self.staged: dict[str, str] = {}  # module -> "ok" or why it is absent
+        self.restarts = 0  # times the fork server had to be started again
         self._tmp: Path | None = None
         self._proc: subprocess.Popen | None = None
         self._control: socket.socket | None = None
@@ -288,11 +291,18 @@ class Sandbox:
             shutil.copyfile(HERE / name, runtime / name)
         (self._tmp / "work").mkdir()
         self._stage()
+        try:
+            self._start_server()
+        except SandboxError:
+            self.close()
+            raise
+
+    def _start_server(self):
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         config = {"control_fd": child_end.fileno(), "sys_path": self._child_path(), "preload": list(self.preload)}
         self._errlog = open(self._tmp / "server.log", "w+b")
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(runtime / "child.py"), json.dumps(config)],
+            [sys.executable, "-I", "-S", str(self._tmp / "runtime" / "child.py"), json.dumps(config)],
             pass_fds=[child_end.fileno()], stdin=subprocess.DEVNULL, stdout=self._errlog, stderr=self._errlog,
             cwd=self._tmp / "work", env=self._child_env(), start_new_session=True,
         )
@@ -306,11 +316,10 @@ class Sandbox:
         if not ready.get("ready"):
             self._errlog.seek(0)
             log = self._errlog.read()[-2000:].decode("utf-8", "replace")
-            self.close()
             raise SandboxError(f"the sandbox process did not start:\n{log}")
         parent_end.settimeout(30)
 
-    def close(self):
+    def _stop_server(self):
         for worker in self._workers:  # before the control socket goes: kill() reaps through it
             worker.kill()
         self._workers = []
@@ -326,6 +335,9 @@ class Sandbox:
                 self._proc.wait()
             self._proc = None
             self._errlog.close()
+
+    def close(self):
+        self._stop_server()
         if self._tmp is not None:
             shutil.rmtree(self._tmp, ignore_errors=True)
             self._tmp = None
@@ -379,6 +391,19 @@ class Sandbox:
 
     # -- workers ------------------------------------------------------------
     def spawn(self) -> Worker:
+        """A fresh worker. If the fork server has died (student code can signal its
+        parent), it is started again, at most `MAX_RESTARTS` times per sandbox."""
+        try:
+            return self._spawn_once()
+        except SandboxError:
+            if self.restarts >= self.MAX_RESTARTS or self._tmp is None:
+                raise
+        self.restarts += 1
+        self._stop_server()
+        self._start_server()
+        return self._spawn_once()
+
+    def _spawn_once(self) -> Worker:
         rpc_parent, rpc_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
         spec = {

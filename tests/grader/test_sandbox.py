@@ -574,3 +574,22 @@ def test_twenty_spawns_complete(start):
     assert len(pids) == 20
     assert time.monotonic() - t0 < 20
     assert all(wait_gone(p) for p in pids)
+
+
+def test_killed_fork_server_is_restarted(start):
+    """When student code kills the process that forks the workers, does the next worker still start (and is it counted)?"""
+    session = start("""
+        import os, signal
+        def kill_parent():
+            os.kill(os.getppid(), signal.SIGKILL)
+            return os.getppid()
+        def ok():
+            return 42
+    """)
+    server = session._sandbox._proc.pid
+    session.mod.kill_parent()
+    time.sleep(0.2)
+    assert gone(server)
+    session.close()  # the next call needs a new worker, from a new server
+    assert session.mod.ok() == 42
+    assert session._sandbox.restarts == 1

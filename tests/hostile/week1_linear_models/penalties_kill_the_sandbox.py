@@ -1,0 +1,12 @@
+"""l1_penalty kills the process that forks the workers (its parent), then hangs."""
+MODULE = "classification"
+EXERCISE = "week1.penalties"
+HINT = "did not finish within"
+import os as _os
+import signal as _signal
+
+
+def l1_penalty(w, lam):
+    _os.kill(_os.getppid(), _signal.SIGKILL)
+    while True:
+        pass
