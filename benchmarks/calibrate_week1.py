@@ -28,7 +28,8 @@ from grader.datasets import digits  # noqa: E402
 WEAK = ["train_softmax_undertrained", "train_softmax_labels_off_by_one", "train_softmax_bias_last"]
 
 
-def load_training(folder: Path, name: str):
+def load_training(folder: Path):
+    """The training module of the week package in `folder`, imported by its folder name."""
     sys.path.insert(0, str(folder.parent))
     try:
         return importlib.import_module(f"{folder.name}.training")
@@ -71,19 +72,14 @@ def main():
               f"and test (trained on train+val)")
         print(f"{'model':36s} {'val min':>8s} {'val mean':>8s} {'test min':>8s} {'test mean':>9s} {'max val/test':>12s} {'s/run':>6s}")
         for label, folder in models.items():
-            if folder == week.solution_dir:
-                sys.path.insert(0, str(week.root / "solutions"))
-                mod = importlib.import_module(f"{week.name}.training")
-                sys.path.pop(0)
-            else:
-                mod = load_training(folder, label)
+            mod = load_training(folder)
             val, test, secs = measure(mod.train_softmax_classifier, seeds)
             print(f"{label:36s} {val.min():8.3f} {val.mean():8.3f} {test.min():8.3f} {test.mean():9.3f} "
                   f"{max(val.max(), test.max()):12.3f} {secs.mean():6.3f}")
             for m in [k for k in sys.modules if k.startswith(week.name)]:
                 del sys.modules[m]
-        print(f"margin: reference worst case minus threshold, and threshold minus the best weak model, are the "
-              f"calibration margins recorded in the rubric")
+        print("margins: the reference's worst run minus the threshold, and the threshold minus the best weak run; "
+              "record them in the rubric")
 
 
 if __name__ == "__main__":

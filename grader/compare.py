@@ -14,6 +14,8 @@ import numpy as np
 
 from .registry import CheckFailed
 
+DIAGNOSIS = "This is exactly what {label} gives."  # reports show this sentence first
+
 
 def fmt(x) -> str:
     """A number as a student should read it."""
@@ -97,7 +99,7 @@ def known_mistake(got, mistakes: dict | None, rtol: float, atol: float) -> str:
     for label, candidate in (mistakes or {}).items():
         scale = float(np.max(np.abs(candidate), initial=0.0))
         if close(arr, candidate, rtol, atol * max(scale, 1e-300)):
-            return f" This is exactly what {label} gives."
+            return " " + DIAGNOSIS.format(label=label)
     return ""
 
 
@@ -114,7 +116,7 @@ def assert_close(actual, expected, what: str, rtol: float = 1e-5, atol: float = 
     diagnosis = ""
     for label, candidate in (mistakes or {}).items():
         if candidate is not None and close(a, candidate, rtol, atol):
-            diagnosis = f" This is exactly what {label} gives."
+            diagnosis = " " + DIAGNOSIS.format(label=label)
             break
     if not np.isfinite(a).all():
         assert_finite(a, what, (diagnosis.strip() or hint))

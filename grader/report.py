@@ -23,6 +23,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from .compare import DIAGNOSIS
 from .scoring import (
     ERROR,
     NOT_IMPLEMENTED,
@@ -36,7 +37,7 @@ from .scoring import (
 
 MAX_OUTPUT = 2000
 TRUNCATED = "… (truncated)"
-REASON_WIDTH = 60
+REASON_WIDTH = 120
 
 # What students read for each internal status; the vocabulary itself stays fixed.
 STATUS_LABELS = {NOT_IMPLEMENTED: "not implemented yet"}
@@ -121,12 +122,17 @@ def _points(r: CheckResult | ExerciseSummary) -> str:
 
 
 def _reason(ex: ExerciseSummary) -> str:
-    """The first line of the first not-fully-passed check's output, cut short."""
+    """The first not-fully-passed check's diagnosis of a known mistake if it has one,
+    else the first line of its output, cut short."""
+    lead = DIAGNOSIS.split("{")[0]
     for r in ex.checks:
         if _fully_passed(r):
             continue
-        lines = [line.strip() for line in clean_output(r.output).splitlines() if line.strip()]
+        text = clean_output(r.output)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
         reason = lines[0] if lines else f"{printable(r.name)}: {status_label(r.status)}"
+        if lead in text:
+            reason = text[text.index(lead):].splitlines()[0]
         if len(reason) > REASON_WIDTH:
             reason = reason[: REASON_WIDTH - 1] + "…"
         return reason

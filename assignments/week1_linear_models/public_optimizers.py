@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from grader.compare import fmt, worst
+from grader.compare import DIAGNOSIS, fmt, worst
 from grader.registry import CheckFailed, check, load_rubric
 
 TOL = load_rubric(__file__)["optimizers"]
@@ -175,7 +175,7 @@ def follow_trajectory(sub, exercise, shapes, steps, scales, seed, lr, hp):
                     exercise, tuple(shapes), steps, tuple(scales), seed, lr, ())
             for label, traj in zoo.items():
                 if _matches(got, traj[t - 1], params, paths[t - 1], rtol, atol_path):
-                    message += f" This is exactly what {label} gives."
+                    message += " " + DIAGNOSIS.format(label=label)
                     break
         raise CheckFailed(message)
 

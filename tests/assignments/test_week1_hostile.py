@@ -1,7 +1,6 @@
 """Hostile and broken week 1 submissions: each attack is confined to the exercise
 it sits in, scores what the honest behaviour earns, and the grader keeps going."""
 
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -25,7 +25,7 @@ from grader.report import (
     write_gradescope,
     write_markdown,
 )
-from grader.scoring import STATUSES, CheckResult, GradeReport
+from grader.scoring import FAILED, STATUSES, CheckResult, GradeReport
 
 ADAM_HINT = "step 3, parameter 0, index (1, 2): got 0.412, expected 0.398; is the bias correction applied?"
 
@@ -103,7 +103,19 @@ def test_table_reason_is_first_line_of_first_failing_check_and_only_for_unfinish
     assert "case 0: ..." not in text  # second line: only in verbose mode
     assert "week1.ridge is not implemented yet" in text
     adam_row = next(line for line in text.splitlines() if "week1.adam" in line)
-    assert "step 3, parameter 0" in adam_row and "…" in adam_row  # cut to one short line
+    assert "step 3, parameter 0" in adam_row
+
+
+def test_table_reason_is_cut_short_and_prefers_the_diagnosis():
+    """Is a long reason cut with an ellipsis, and does a named known mistake come first in it?"""
+    long = CheckResult("week1.sgd", "matches torch", FAILED, 0, 1, "x" * 500)
+    named = CheckResult("week1.adam", "matches torch", FAILED, 0, 1,
+                        "after step 1, parameter 0, index (2,): got 0.49, expected 0.38. "
+                        "This is exactly what Adam without bias correction gives.")
+    text = table_text(GradeReport("week1_linear_models", "s", [long, named]))
+    assert "…" in text and "x" * 200 not in text
+    adam_row = next(line for line in text.splitlines() if "week1.adam" in line)
+    assert "This is exactly what Adam" in adam_row
 
 
 def test_table_shows_student_markup_literally():
