@@ -88,22 +88,25 @@ def cmd_check(args) -> int:
 
 
 def cmd_template(args) -> int:
+    """Regenerate (or with --check, verify) what is generated from sources: the
+    student templates from solutions/ and each week's notebook from its notebook.py."""
+    from .notebook import NotebookError, stale_notebooks, write_notebooks
     from .template import TemplateError, stale_templates, write_templates
 
     root = find_course_root(args.course)
     try:
         if args.check:
-            stale = stale_templates(root)
+            stale = stale_templates(root) + stale_notebooks(root)
             if stale:
-                print("student_template/ is stale; run 'dlgrade template':\n  " + "\n  ".join(stale))
+                print("generated files are stale; run 'dlgrade template':\n  " + "\n  ".join(stale))
                 return 1
-            print("student_template/ is up to date.")
+            print("student_template/ and the notebooks are up to date.")
             return EXIT_OK
-        changed = write_templates(root)
-    except TemplateError as e:
+        changed = write_templates(root) + write_notebooks(root)
+    except (TemplateError, NotebookError) as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    print(f"student_template/ regenerated ({len(changed)} file(s) changed).")
+    print(f"student_template/ and notebooks regenerated ({len(changed)} file(s) changed).")
     return EXIT_OK
 
 
@@ -203,7 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(c)
     c.set_defaults(func=cmd_check)
 
-    t = sub.add_parser("template", help="regenerate student_template/ from solutions/")
+    t = sub.add_parser("template", help="regenerate student_template/ from solutions/ and the notebooks from their sources")
     t.add_argument("--check", action="store_true", help="fail if the committed templates are stale")
     t.set_defaults(func=cmd_template)
 

@@ -49,13 +49,14 @@ def ordered_exercises(week: Week, checks: list[Check]) -> list[str]:
 
 
 def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "grade", device: str = "auto",
-                     limits: Limits | None = None, progress: Callable[[str, int, int], None] | None = None) -> GradeReport:
+                     limits: Limits | None = None, progress: Callable[[str, int, int], None] | None = None,
+                     only: set[str] | None = None) -> GradeReport:
     """Grade `submission_dir` for `week`.
 
     `mode` is "grade" (public and hidden checks; the reference solution is
     available to hidden checks) or "check" (public checks only, as a student runs
-    them). Returns a GradeReport with one result per check; never raises for
-    anything the submission does.
+    them). `only` limits grading to those exercise ids. Returns a GradeReport with
+    one result per check; never raises for anything the submission does.
     """
     if mode not in ("grade", "check"):
         raise ValueError(f"unknown mode {mode!r}")
@@ -65,7 +66,9 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
     limits = limits or Limits.from_rubric(week.rubric)
     solution_dir = week.solution_dir if mode == "grade" and week.solution_dir.is_dir() else None
     ref = Reference(solution_dir, week.name, select_device(device), week.rubric)
-    exercises = ordered_exercises(week, checks)
+    exercises = [e for e in ordered_exercises(week, checks) if only is None or e in only]
+    if only is not None and set(only) - set(exercises):
+        raise ValueError(f"no checks for {', '.join(sorted(set(only) - set(exercises)))} in {week.name}")
     report = GradeReport(week=week.name, submission=submission_dir.name or str(submission_dir), results=[], mode=mode)
     forbidden = [week.root, week.root / "solutions", week.root / "assignments"]
     preload = tuple(week.rubric["week"].get("preload", ["numpy"]))
