@@ -1,1 +1,1 @@
-"""Week 1: linear models and optimization (reference solutions)."""
+"""Week 1: linear models and optimization (regression, classification, optimizers, training)."""
