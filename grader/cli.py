@@ -4,6 +4,8 @@
     dlgrade check WEEK [DIR]
     dlgrade template [--check]
     dlgrade demo [WEEK ...]
+    dlgrade nbgrader init COURSE_DIR [--weeks ...]
+    dlgrade nbgrader autograde WEEK --course COURSE_DIR
 
 Exit status: 0 whenever grading completed, whatever the score; 2 when the grader
 could not run (bad arguments, an unreadable folder, a broken course).
@@ -209,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("template", help="regenerate student_template/ from solutions/ and the notebooks from their sources")
     t.add_argument("--check", action="store_true", help="fail if the committed templates are stale")
     t.set_defaults(func=cmd_template)
+
+    from .nbgrader_bridge import register_cli
+
+    register_cli(sub)
 
     d = sub.add_parser("demo", help="grade the bundled example submissions of each week")
     d.add_argument("weeks", nargs="*")
