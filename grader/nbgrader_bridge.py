@@ -43,13 +43,14 @@ from typing import Callable
 
 from .course import WEEKS, CourseError, Week, find_course_root
 from .engine import grade_submission
+from .notebook import HIDDEN_BEGIN, HIDDEN_END, NotebookError, build_notebook, exercise_of_grade_id
 from .report import clean_output, format_points, printable, status_label
 from .sandbox import Limits
 from .scoring import PUBLIC, GradeReport
 
 FLAGS_FILE = "dlgrade_flags.csv"
 FLAG_COLUMNS = ("week", "student", "exercise", "notebook_reported", "judge", "judge_public", "max_points", "reason")
-HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS[ \t]*$.*?^[ \t]*### END HIDDEN TESTS[ \t]*\n?",
+HIDDEN_TESTS = re.compile(rf"^[ \t]*{re.escape(HIDDEN_BEGIN)}[ \t]*$.*?^[ \t]*{re.escape(HIDDEN_END)}[ \t]*\n?",
                           re.MULTILINE | re.DOTALL)
 CONFIG_TEMPLATE = '''\
 # nbgrader configuration of this course, written by `dlgrade nbgrader init`.
@@ -122,7 +123,6 @@ def init_course(course_dir: str | Path, weeks: list[str] | None = None, *, excha
     """
     import nbformat
 
-    from .notebook import NotebookError, build_notebook
 
     _nbgrader()
     kit = find_course_root(root)
@@ -314,7 +314,6 @@ def autograde(week: Week, course_dir: str | Path, *, students: list[str] | None 
     assignment and no source notebook to create it from.
     """
     api = _nbgrader()
-    from .notebook import exercise_of_grade_id
 
     course_dir = Path(course_dir).resolve()
     db_path = course_dir / "gradebook.db"
