@@ -58,12 +58,22 @@ def _progress(console: Console):
     return show
 
 
+def _training_progress(console: Console):
+    """A status line for long training runs: epoch, loss, elapsed time."""
+    def show(exercise, info):
+        if console.is_terminal:
+            console.print(f"[dim]{exercise}: training epoch {info.get('epoch')}/{info.get('epochs')}, "
+                          f"loss {float(info.get('loss', float('nan'))):.4f}, {float(info.get('elapsed', 0)):.1f} s[/dim]",
+                          end="\r")
+    return show
+
+
 def cmd_grade(args) -> int:
     week = Week.load(args.week, args.course)
     sub = _readable_dir(args.submission)
     console = _console()
     result = grade_submission(week, sub, mode="grade", device=args.device, limits=_limits(args, week),
-                              progress=_progress(console))
+                              progress=_progress(console), on_training=_training_progress(console))
     reports.render_table(result, console, verbose=args.verbose)
     if args.json:
         reports.write_gradescope(result, args.json)
@@ -83,7 +93,7 @@ def cmd_check(args) -> int:
     sub = _readable_dir(str(folder))
     console = _console()
     result = grade_submission(week, sub, mode="check", device=args.device, limits=_limits(args, week),
-                              progress=_progress(console))
+                              progress=_progress(console), on_training=_training_progress(console))
     reports.render_table(result, console, verbose=args.verbose)
     console.print("Public checks only: the instructor's grading also runs hidden checks on other inputs.")
     return EXIT_OK

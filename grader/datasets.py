@@ -51,3 +51,134 @@ def digits(seed: int = 0) -> dict[str, np.ndarray]:
     for v in out.values():
         v.setflags(write=False)
     return out
+
+
+# ---------------------------------------------------------------------------
+# Shapes: procedurally generated colour images, one shape each.
+
+SHAPES = ("circle", "square", "triangle", "cross")
+
+
+def shapes(n: int, size: int = 32, seed: int = 0, channels: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """`n` images of one shape each (label: its index in SHAPES), at a random position,
+    size and colour on a random background, with pixel noise; deterministic per seed.
+
+    Returns X float32 of shape (n, channels, size, size) in [0, 1] and y int64 (n,),
+    with classes balanced (each appears n // 4 or n // 4 + 1 times).
+    """
+    rng = np.random.default_rng(seed)
+    y = rng.permutation(np.arange(n) % len(SHAPES)).astype(np.int64)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
+    X = np.empty((n, channels, size, size), dtype=np.float32)
+    for i, label in enumerate(y):
+        r = rng.uniform(0.18, 0.34) * size
+        cx, cy = rng.uniform(r, size - r, size=2)
+        dx, dy = xx - cx, yy - cy
+        if SHAPES[label] == "circle":
+            mask = dx**2 + dy**2 <= r**2
+        elif SHAPES[label] == "square":
+            mask = (np.abs(dx) <= 0.8 * r) & (np.abs(dy) <= 0.8 * r)
+        elif SHAPES[label] == "triangle":  # apex up, base at cy + r
+            mask = (dy <= r) & (np.abs(dx) <= (dy + r) / 2)
+        else:  # cross
+            arm = 0.3 * r
+            mask = ((np.abs(dx) <= arm) & (np.abs(dy) <= r)) | ((np.abs(dy) <= arm) & (np.abs(dx) <= r))
+        background = rng.uniform(0.0, 0.45, size=channels).astype(np.float32)
+        colour = rng.uniform(0.55, 1.0, size=channels).astype(np.float32)
+        img = background[:, None, None] + mask[None] * (colour - background)[:, None, None]
+        img += rng.normal(0.0, 0.06, size=img.shape).astype(np.float32)
+        X[i] = np.clip(img, 0.0, 1.0)
+    return X, y
+
+
+@functools.lru_cache(maxsize=8)
+def shapes_split(n_train: int = 2000, n_val: int = 500, n_test: int = 500, size: int = 32, seed: int = 0,
+                 channels: int = 3) -> dict[str, np.ndarray]:
+    """Train, validation and test sets of `shapes`, each from its own seed."""
+    out = {}
+    for k, (part, n) in enumerate((("train", n_train), ("val", n_val), ("test", n_test))):
+        X, y = shapes(n, size, seed * 3 + k, channels)
+        X.setflags(write=False)
+        y.setflags(write=False)
+        out[f"X_{part}"], out[f"y_{part}"] = X, y
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Real data an instructor has on disk (never downloaded).
+
+_IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def read_idx(path: str | Path) -> np.ndarray:
+    """An IDX file (MNIST's format; ``.gz`` accepted) as an array."""
+    import gzip
+
+    path = Path(path)
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as f:
+        data = f.read()
+    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in _IDX_TYPES:
+        raise ValueError(f"{path} is not an IDX file")
+    ndim = data[3]
+    dims = tuple(int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dtype = np.dtype(_IDX_TYPES[data[2]])
+    body = np.frombuffer(data, dtype=dtype, offset=4 + 4 * ndim)
+    if body.size != int(np.prod(dims)):
+        raise ValueError(f"{path}: header says {dims}, but the file holds {body.size} values")
+    return body.reshape(dims).astype(dtype.newbyteorder("="))
+
+
+def _find(folder: Path, stem: str) -> Path:
+    for name in (stem, stem + ".gz", stem.replace("-idx", ".idx"), stem.replace("-idx", ".idx") + ".gz"):
+        if (folder / name).is_file():
+            return folder / name
+    raise FileNotFoundError(f"{folder} has no {stem}[.gz]")
+
+
+def mnist(folder: str | Path) -> dict[str, np.ndarray]:
+    """MNIST from its four IDX files in `folder`: X float32 (N, 1, 28, 28) in [0, 1], y int64."""
+    folder = Path(folder)
+    out = {}
+    for part, prefix in (("train", "train"), ("test", "t10k")):
+        images = read_idx(_find(folder, f"{prefix}-images-idx3-ubyte"))
+        labels = read_idx(_find(folder, f"{prefix}-labels-idx1-ubyte"))
+        if len(images) != len(labels):
+            raise ValueError(f"{prefix}: {len(images)} images but {len(labels)} labels")
+        out[f"X_{part}"] = (images.astype(np.float32) / 255.0)[:, None]
+        out[f"y_{part}"] = labels.astype(np.int64)
+    return out
+
+
+def _load_cifar_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One CIFAR-10 "python version" batch. It is a pickle, so it is read with an
+    unpickler that builds nothing but NumPy arrays, lists, dicts and bytes."""
+    import pickle
+
+    allowed = {("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+               ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
+               ("numpy._core.multiarray", "scalar"), ("_codecs", "encode")}
+
+    class Restricted(pickle.Unpickler):
+        def find_class(self, module, name):
+            if (module, name) in allowed:
+                return super().find_class(module, name)
+            raise pickle.UnpicklingError(f"{path.name} refers to {module}.{name}, which a CIFAR batch never does")
+
+    with open(path, "rb") as f:
+        batch = Restricted(f, encoding="bytes").load()
+    data = np.asarray(batch[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
+    return data.astype(np.float32) / 255.0, np.asarray(batch[b"labels"], dtype=np.int64)
+
+
+def cifar10(folder: str | Path) -> dict[str, np.ndarray]:
+    """CIFAR-10 from its python batches (data_batch_1..5, test_batch) in `folder`:
+    X float32 (N, 3, 32, 32) in [0, 1], y int64."""
+    folder = Path(folder)
+    train = sorted(folder.glob("data_batch_*"))
+    if not train or not (folder / "test_batch").is_file():
+        raise FileNotFoundError(f"{folder} has no CIFAR-10 python batches (data_batch_1..5, test_batch)")
+    parts = [_load_cifar_batch(p) for p in train]
+    X_test, y_test = _load_cifar_batch(folder / "test_batch")
+    return {"X_train": np.concatenate([p[0] for p in parts]), "y_train": np.concatenate([p[1] for p in parts]),
+            "X_test": X_test, "y_test": y_test}

@@ -50,13 +50,16 @@ def ordered_exercises(week: Week, checks: list[Check]) -> list[str]:
 
 def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "grade", device: str = "auto",
                      limits: Limits | None = None, progress: Callable[[str, int, int], None] | None = None,
-                     only: set[str] | None = None) -> GradeReport:
+                     only: set[str] | None = None,
+                     on_training: Callable[[str, dict], None] | None = None) -> GradeReport:
     """Grade `submission_dir` for `week`.
 
     `mode` is "grade" (public and hidden checks; the reference solution is
     available to hidden checks) or "check" (public checks only, as a student runs
-    them). `only` limits grading to those exercise ids. Returns a GradeReport with
-    one result per check; never raises for anything the submission does.
+    them). `only` limits grading to those exercise ids. `on_training(exercise,
+    info)` receives the progress of training runs (epoch, epochs, loss, elapsed).
+    Returns a GradeReport with one result per check; never raises for anything
+    the submission does.
     """
     if mode not in ("grade", "check"):
         raise ValueError(f"unknown mode {mode!r}")
@@ -79,7 +82,8 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
                 progress(exercise, n, len(exercises))
             mine = [c for c in checks if c.exercise == exercise]
             module = week.exercise_modules.get(exercise)
-            report.results += _grade_exercise(sandbox, mine, module, ref, limits, broken_modules)
+            report_progress = (lambda info, ex=exercise: on_training(ex, info)) if on_training else None
+            report.results += _grade_exercise(sandbox, mine, module, ref, limits, broken_modules, report_progress)
     report.notes += [msg for msg in sandbox.staged.values() if msg != "ok"]
     if sandbox.restarts:
         report.notes.append(f"The process that runs student code was killed {sandbox.restarts} time(s) during "
@@ -89,8 +93,9 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
 
 
 def _grade_exercise(sandbox: Sandbox, checks: list[Check], module: str | None, ref: Reference, limits: Limits,
-                    broken_modules: dict) -> list[CheckResult]:
+                    broken_modules: dict, on_progress=None) -> list[CheckResult]:
     session = Session(sandbox, deadline=CLOCK() + limits.exercise_seconds)
+    session.on_progress = on_progress
     results = []
     try:
         if module is not None and module not in broken_modules:

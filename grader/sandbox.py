@@ -197,11 +197,20 @@ class Worker:
             text += f"\n… ({self._dropped} more bytes of output dropped)"
         return text
 
-    def request(self, payload: bytes, timeout: float) -> dict:
+    def request(self, payload: bytes, timeout: float) -> bytes:
+        """Send one request and read the first message of its answer (see `receive`)."""
         deadline = CLOCK() + max(timeout, 0.0)
         try:
             wire.send(self.sock, payload)
-            raw = wire.recv(self.sock, self.sandbox.limits.message_mb << 20, deadline, CLOCK)
+        except OSError:
+            self.kill()
+            raise StudentCrash(self.describe_death()) from None
+        return self.receive(deadline, timeout)
+
+    def receive(self, deadline: float, timeout: float) -> bytes:
+        """The next message from the worker, by `deadline`; a timeout kills it."""
+        try:
+            return wire.recv(self.sock, self.sandbox.limits.message_mb << 20, deadline, CLOCK)
         except TimeoutError:
             self.kill()
             raise StudentTimeout(f"did not finish within {round(timeout, 1):g} s and was stopped") from None
@@ -211,7 +220,6 @@ class Worker:
         except wire.WireError as e:
             self.kill()
             raise BadResult(f"sent a result the grader cannot read ({e})") from None
-        return raw
 
     def describe_death(self) -> str:
         status = self.exit_status
@@ -287,7 +295,7 @@ class Sandbox:
         self._tmp = Path(tempfile.mkdtemp(prefix="dlgrade-"))
         runtime = self._tmp / "runtime"
         runtime.mkdir()
-        for name in ("child.py", "wire.py"):
+        for name in ("child.py", "wire.py", "trainers.py"):
             shutil.copyfile(HERE / name, runtime / name)
         (self._tmp / "work").mkdir()
         self._stage()
@@ -450,6 +458,7 @@ class Session:
         self._deadline = deadline
         self.warnings: list[dict] = []  # warnings raised during the last call
         self.call_limit: float | None = None  # a check's own per-call limit (e.g. a training run)
+        self.on_progress = None  # called with each progress report of a long call
         self.output_log: list[str] = []
 
     def __getattr__(self, module):
@@ -486,15 +495,22 @@ class Session:
             if limit <= 0:
                 raise StudentTimeout(f"the exercise used up its {self.limits.exercise_seconds:.0f} s time budget")
         payload = wire.encode(req, on_object=self._encode_handle(worker))
+        deadline = CLOCK() + limit
         raw = worker.request(payload, limit)
-        try:
-            answer = wire.decode(raw, on_handle=lambda hid, ty: Handle(self, worker, hid, ty))
-        except wire.WireError as e:
-            worker.kill()
-            raise BadResult(f"{what} sent a result the grader cannot read ({e})") from None
-        if not isinstance(answer, dict):
-            worker.kill()
-            raise BadResult(f"{what} sent a malformed answer")
+        while True:
+            try:
+                answer = wire.decode(raw, on_handle=lambda hid, ty: Handle(self, worker, hid, ty))
+            except wire.WireError as e:
+                worker.kill()
+                raise BadResult(f"{what} sent a result the grader cannot read ({e})") from None
+            if not isinstance(answer, dict):
+                worker.kill()
+                raise BadResult(f"{what} sent a malformed answer")
+            if set(answer) != {"progress"}:
+                break
+            if self.on_progress is not None and isinstance(answer["progress"], dict):
+                self.on_progress(answer["progress"])  # a long call (a training run) reports as it goes
+            raw = worker.receive(deadline, limit)
         self.warnings = [w for w in answer.get("warnings", []) if isinstance(w, dict)]
         if "error" in answer:
             info = answer["error"] if isinstance(answer["error"], dict) else {}
