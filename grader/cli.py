@@ -136,13 +136,15 @@ def example_submissions(week: Week, workdir: Path) -> list[tuple[str, Path]]:
 
 
 def known_bad_meta(patch: Path) -> dict:
-    """MODULE, EXERCISE, HINT and EXERCISE_SCORE of a known-bad patch, read without running it."""
+    """MODULE, EXERCISE, HINT, EXERCISE_SCORE and ALSO_COSTS of a known-bad patch, read
+    without running it. ALSO_COSTS lists exercises that legitimately lose points too
+    (a layer bug that stops the week's model from learning costs its training run)."""
     import ast
 
-    meta = {"EXERCISE_SCORE": 0}
+    meta = {"EXERCISE_SCORE": 0, "ALSO_COSTS": []}
     for node in ast.parse(patch.read_text()).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            if node.targets[0].id in ("MODULE", "EXERCISE", "HINT", "EXERCISE_SCORE"):
+            if node.targets[0].id in ("MODULE", "EXERCISE", "HINT", "EXERCISE_SCORE", "ALSO_COSTS"):
                 meta[node.targets[0].id] = ast.literal_eval(node.value)
     meta["DOC"] = (ast.get_docstring(ast.parse(patch.read_text())) or "").strip()
     return meta

@@ -1,0 +1,109 @@
+"""Public checks for mlp.py: the network build_mlp returns (its output shape, its number
+of parameters, that it is not affine and that its logits can be negative), and what it
+learns when the grader trains it with the week's fixed loop on the digits.
+
+The training loop is the grader's (grader/trainers.py): minibatch SGD with momentum on
+the arrays ``parameters()`` returns, updated in place with ``gradients()``, and the
+grader's own softmax cross-entropy. It runs in the student's process and returns
+predicted labels; the labels of the held-out split never leave the grader.
+"""
+
+import numpy as np
+
+from grader.compare import as_array, describe, fmt
+from grader.datasets import digits
+from grader.registry import CheckFailed, check, load_rubric
+from grader.training import Recipe, accuracy, train_and_predict
+
+RUBRIC = load_rubric(__file__)["training"]
+TOL = load_rubric(__file__)["layers"]
+ARCHITECTURE = (64, [64], 10)  # build_mlp(64, [64], 10, rng) on the 8×8 digits
+
+
+def recipe(seed):
+    return Recipe(trainer="numpy_classifier", epochs=RUBRIC["epochs"], batch_size=RUBRIC["batch_size"],
+                  lr=RUBRIC["lr"], momentum=RUBRIC["momentum"], seed=seed, max_seconds=RUBRIC["max_seconds"])
+
+
+def build(sub, in_features, hidden, out_features, seed):
+    what = f"build_mlp({in_features}, {hidden}, {out_features}, rng)"
+    return sub.mlp.build_mlp(in_features, hidden, out_features, sub.rng(seed), _keep=True), what
+
+
+def logits(model, x, what, out_features):
+    out = as_array(model.forward(x), f"{what}.forward(x) for x of shape {x.shape}")
+    if out.shape != (x.shape[0], out_features):
+        raise CheckFailed(f"{what}.forward(x) for x of shape {x.shape} has shape {out.shape}, expected "
+                          f"{(x.shape[0], out_features)}: one logit per class for each example")
+    if not np.isfinite(out).all():
+        raise CheckFailed(f"{what}.forward(x) holds non-finite values")
+    return out
+
+
+def assert_structure(sub, in_features, hidden, out_features, seed):
+    """Output shape, parameter count, not affine (with hidden layers), logits of both signs."""
+    model, what = build(sub, in_features, hidden, out_features, seed)
+    params = model.parameters()
+    if not isinstance(params, list):
+        raise CheckFailed(f"{what}.parameters() should return a list of arrays, got {describe(params)}")
+    sizes = [in_features, *hidden, out_features]
+    expected = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    count = sum(as_array(p, f"{what}.parameters()[{i}]").size for i, p in enumerate(params))
+    if count != expected:
+        layers = ", ".join(f"Dense({a}, {b})" for a, b in zip(sizes[:-1], sizes[1:]))
+        raise CheckFailed(f"{what} has {count} parameters in all, expected {expected}: the Dense layers {layers}, "
+                          "each with its W and b (an activation after each Dense but the last)")
+    rng = np.random.default_rng(seed + 100)
+    x = 3.0 * rng.normal(size=(64, in_features))
+    both = logits(model, np.concatenate([x, -x, np.zeros_like(x)]), what, out_features)
+    plus, minus, zero = both[:64], both[64:128], both[128:]
+    if not (both < 0).any():
+        raise CheckFailed(f"{what}.forward gives no negative output on 192 inputs: the last layer must be a Dense "
+                          "producing logits, with no activation after it")
+    # An affine network f(x) = Ax + c has f(x) + f(−x) = 2f(0) for every x.
+    gap = np.abs(plus + minus - 2 * zero).max()
+    if hidden and gap <= 1e-6 * max(1.0, np.abs(both).max()):
+        raise CheckFailed(f"{what} is an affine map (f(x) + f(−x) = 2f(0) on 64 random inputs): a stack of Dense "
+                          "layers without activations between them is one linear model. Put an activation (ReLU) "
+                          "after every Dense layer but the last.")
+    return model, what
+
+
+@check("week2.train_mlp", points=1)
+def mlp_structure(sub, ref):
+    """Check that build_mlp returns a network mapping (N, in) to (N, out) logits, with the right number of parameters and an activation between its Dense layers."""
+    for hidden in ([5], [6, 5], []):
+        assert_structure(sub, 7, hidden, 3, seed=60 + len(hidden))
+
+
+def judge_training(sub, X_train, y_train, X_eval, y_eval, seed, split_name, device):
+    """Train build_mlp(64, [64], 10) with the week's recipe and judge its accuracy on X_eval."""
+    result = train_and_predict(sub, "mlp.build_mlp", builder_args=[ARCHITECTURE[0], list(ARCHITECTURE[1]),
+                                                                   ARCHITECTURE[2]],
+                               X_train=X_train, y_train=y_train, X_eval=X_eval, recipe=recipe(seed), device=device)
+    acc = accuracy(result.predictions, y_eval)
+    threshold = RUBRIC["accuracy_threshold"]
+    if acc >= threshold:
+        return
+    history = result.history
+    msg = (f"after training build_mlp(64, [64], 10, rng) with the grader's loop ({RUBRIC['epochs']} epochs of SGD with "
+           f"momentum), the {split_name} accuracy is {acc:.3f}, below the threshold {threshold:.3f}.")
+    if result.stopped_early:
+        msg += f" Training was stopped after {len(history)} epochs by the {RUBRIC['max_seconds']:g} s time limit."
+    if len(history) >= 2 and history[-1] > 0.9 * history[0]:
+        msg += (f" The training loss hardly went down ({fmt(history[0])} in the first epoch, {fmt(history[-1])} in the "
+                "last): the loop updates the arrays parameters() returns, in place, with gradients(), so check that "
+                "parameters() returns the layers' own arrays and that backward sets every layer's grads (the checks "
+                "of week2.dense and week2.sequential).")
+    elif len(history) >= 2:
+        msg += (f" The training loss went from {fmt(history[0])} to {fmt(history[-1])}: the network learns, but not "
+                "enough. Is a backward pass slightly wrong (the checks of week2.dense, week2.activations)?")
+    raise CheckFailed(msg)
+
+
+@check("week2.train_mlp", points=2, timeout=RUBRIC["max_seconds"] + 60)
+def mlp_reaches_threshold_on_validation(sub, ref):
+    """Check that build_mlp(64, [64], 10), trained by the grader's fixed loop on the digits' training split, reaches the threshold on the validation split."""
+    d = digits()
+    judge_training(sub, d["X_train"], d["y_train"], d["X_val"], d["y_val"], seed=0, split_name="validation",
+                   device=ref.device)
