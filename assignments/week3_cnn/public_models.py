@@ -1,0 +1,273 @@
+"""Public checks for models.py: the residual block against the grader's own PyTorch
+re-implementation run with the student's weights, and the CNN classifier's output
+shapes and its accuracy after training with the week's fixed recipe.
+
+PyTorch objects stay in the student's process; the grader drives them through
+handles. It makes its input tensors there with ``Tensor.new_tensor`` of one of the
+model's own parameters (so they get the model's dtype and device), reads tensors
+back with ``.detach().cpu().numpy()``, and reads the block's weights from its
+``state_dict()``. It also gives the batch-norm layers random scales, shifts and
+running statistics first (``copy_`` into the state_dict's tensors, which share
+storage with the parameters), so that a block that skips a layer cannot pass.
+"""
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from grader.compare import as_array, assert_finite, describe
+from grader.datasets import shapes_split
+from grader.registry import CheckFailed, check, load_rubric
+from grader.sandbox import Handle, NotImplementedYet, StudentError
+from grader.training import Recipe, accuracy, train_and_predict
+
+from .public_conv import assert_values
+
+TOL = load_rubric(__file__)["models"]
+
+LAYERS = ("conv1", "bn1", "conv2", "bn2")
+
+
+# --- PyTorch objects in the student's process ---------------------------------------------
+
+
+def parameters(model, what):
+    """The model's parameters, as handles."""
+    params = model.parameters().collect(limit=100_000)
+    if not params:
+        raise CheckFailed(f"{what} has no parameters (model.parameters() is empty): nothing could be trained.")
+    return params
+
+
+def remote_tensor(param, array):
+    """A tensor holding `array` in the student's process, with the dtype and device of `param`."""
+    return param.new_tensor(np.ascontiguousarray(array, dtype=np.float32))
+
+
+def to_numpy(value, what):
+    """A tensor living in the student's process as a float64 NumPy array."""
+    if not isinstance(value, Handle) or not value.type_name.startswith("torch"):
+        raise CheckFailed(f"{what} should be a torch.Tensor, got {describe(value)}")
+    return as_array(value.detach().cpu().numpy(), what)
+
+
+def module_of(sub, builder, args, what):
+    """The student's builder called with `args`, checked to return an nn.Module (a handle)."""
+    model = sub.call(builder, *args)
+    # torch's own modules (torch.nn.modules...), or a class defined in the student's models.py
+    if not isinstance(model, Handle) or not (model.type_name.startswith("torch.nn.")
+                                             or ".models." in f".{model.type_name}"):
+        raise CheckFailed(f"{what} should return a torch.nn.Module, got {describe(model)}")
+    return model
+
+
+# --- week3.residual: the grader's re-implementation ------------------------------------------
+
+
+def residual_forward(x, sd, train, eps=1e-5, momentum=0.1, skip=True, relu_before_add=False, use_bn2=True,
+                     final_relu=True):
+    """relu(x + bn2(conv2(relu(bn1(conv1(x)))))) in float64 from the weights `sd` (NumPy arrays keyed as
+    a state_dict); the flags give the variants common mistakes compute. Returns (out, new running stats)."""
+    def t(key):
+        return torch.tensor(np.array(sd[key], dtype=np.float64)) if sd.get(key) is not None else None
+
+    stats = {}
+
+    def conv(h, name):
+        return F.conv2d(h, t(f"{name}.weight"), t(f"{name}.bias"), padding=1)
+
+    def bn(h, name):
+        rm, rv = t(f"{name}.running_mean"), t(f"{name}.running_var")
+        out = F.batch_norm(h, rm, rv, t(f"{name}.weight"), t(f"{name}.bias"), training=train, momentum=momentum,
+                           eps=eps)
+        stats[f"{name}.running_mean"], stats[f"{name}.running_var"] = rm.numpy(), rv.numpy()
+        return out
+
+    xt = torch.tensor(np.asarray(x, dtype=np.float64))
+    h = F.relu(bn(conv(xt, "conv1"), "bn1"))
+    h = conv(h, "conv2")
+    h = bn(h, "bn2") if use_bn2 else h
+    if relu_before_add:
+        h = F.relu(h)
+    out = xt + h if skip else h
+    out = F.relu(out) if final_relu else out
+    return out.numpy(), stats
+
+
+def residual_mistakes(x, sd, train):
+    """What the common wrong blocks output, with the same weights."""
+    return {label: residual_forward(x, sd, train, **flags)[0] for label, flags in (
+        ("leaving out the skip connection (relu(bn2(conv2(…))) without + x)", {"skip": False}),
+        ("applying the ReLU before adding x (x + relu(bn2(conv2(…))))", {"relu_before_add": True, "final_relu": False}),
+        ("leaving out the last ReLU (x + bn2(conv2(…)))", {"final_relu": False}),
+        ("leaving out bn2", {"use_bn2": False}),
+    )}
+
+
+class Block:
+    """The student's ResidualBlock(channels), driven through handles."""
+
+    def __init__(self, sub, channels):
+        self.what = f"ResidualBlock({channels})"
+        self.channels = channels
+        self.handle = module_of(sub, "models.ResidualBlock", [channels], self.what)
+        self.param = parameters(self.handle, self.what)[0]
+        self.state()  # the layer names and shapes, before reading the layers' options
+        for name in ("bn1", "bn2"):
+            layer = self.handle.get(name)
+            eps, momentum = layer.get("eps"), layer.get("momentum")
+            if eps != 1e-5 or momentum != 0.1:
+                raise CheckFailed(f"{self.what}.{name} has eps={eps} and momentum={momentum}: use nn.BatchNorm2d(channels) "
+                                  "with its default options (eps=1e-5, momentum=0.1).")
+
+    def state(self):
+        """The block's state_dict as NumPy arrays, after checking the layer names and shapes."""
+        sd = self.handle.state_dict()
+        keys = sd.keys().collect(limit=1000)
+        C = self.channels
+        required = [f"{c}.weight" for c in ("conv1", "conv2")] + [
+            f"{b}.{k}" for b in ("bn1", "bn2") for k in ("weight", "bias", "running_mean", "running_var")]
+        missing = [k for k in required if k not in keys]
+        if missing:
+            raise CheckFailed(f"{self.what}'s state_dict has no {', '.join(missing)} (its keys: {', '.join(map(str, keys))}): "
+                              f"the layers must be attributes named {', '.join(LAYERS)} (nn.Conv2d and nn.BatchNorm2d), "
+                              "so that the grader can read their weights.")
+        out = {k: to_numpy(sd[k], f"{self.what}.state_dict()['{k}']") for k in keys if not k.endswith("num_batches_tracked")}
+        for name in ("conv1", "conv2"):
+            if out[f"{name}.weight"].shape != (C, C, 3, 3):
+                raise CheckFailed(f"{self.what}.{name}.weight has shape {out[f'{name}.weight'].shape}, expected "
+                                  f"({C}, {C}, 3, 3): a 3×3 convolution from {C} to {C} channels.")
+        return out
+
+    def randomise_batchnorm(self, seed):
+        """Random γ, β and running statistics in both batch-norm layers (in the student's process)."""
+        rng = np.random.default_rng(seed)
+        sd = self.handle.state_dict()
+        C = self.channels
+        for name in ("bn1", "bn2"):
+            for key, values in (("weight", rng.uniform(0.5, 1.5, C) * rng.choice([-1, 1], C)),
+                                ("bias", rng.normal(0, 0.5, C)), ("running_mean", rng.normal(0, 0.3, C)),
+                                ("running_var", rng.uniform(0.5, 2.0, C))):
+                sd[f"{name}.{key}"].copy_(remote_tensor(self.param, values))
+
+    def forward(self, x, train):
+        """The block's output for `x` (NumPy) in training or evaluation mode, as NumPy."""
+        (self.handle.train if train else self.handle.eval)()
+        out = self.handle.forward(remote_tensor(self.param, x))
+        return to_numpy(out, f"the output of {self.what} for x of shape {x.shape}")
+
+
+def assert_residual(block, x, train):
+    """One forward pass of the student's block against the re-implementation with its own weights
+    (and, in training mode, the running statistics it leaves behind)."""
+    sd = block.state()
+    got = block.forward(x, train)
+    mode = "training" if train else "evaluation"
+    what = f"the output of {block.what} in {mode} mode for x of shape {x.shape}"
+    expected, stats = residual_forward(x, sd, train)
+    if got.shape != expected.shape:
+        raise CheckFailed(f"{what} has shape {got.shape}, expected {expected.shape} (the input's shape): 3×3 "
+                          "convolutions with padding=1 and stride 1 keep the height and width.")
+    assert_finite(got, what)
+    if (got < 0).any():
+        what += " (it has negative values: the final ReLU must come after adding x)"
+    assert_values(got, expected, what, rtol=TOL["rtol"], atol=TOL["atol"], mistakes=residual_mistakes(x, sd, train),
+                  hint="Expected relu(x + bn2(conv2(relu(bn1(conv1(x)))))) computed with your block's weights.")
+    if train:
+        after = block.state()
+        for key, want in stats.items():
+            assert_values(after[key], want, f"{block.what}.{key} after a forward pass in training mode",
+                          rtol=TOL["rtol"], atol=TOL["atol"],
+                          hint="Is each batch norm used exactly once per forward pass?")
+
+
+# --- week3.cnn ----------------------------------------------------------------------------------
+
+
+ANY_SIZE = ("build_cnn must work for any number of input channels (its first convolution takes in_channels) and any "
+            "image size from 16×16 to 64×64: end the convolutional part with a global pooling (nn.AdaptiveAvgPool2d(1) "
+            "or nn.AdaptiveMaxPool2d(1)) so that the head does not depend on the image size.")
+
+
+def cnn_logits(sub, channels, classes, size, seed):
+    """build_cnn(channels, classes) in evaluation mode on 2 random images of `size` (H, W): the logits."""
+    what = f"build_cnn({channels}, {classes})"
+    model = module_of(sub, "models.build_cnn", [channels, classes], what)
+    param = parameters(model, what)[0]
+    model.eval()
+    x = np.random.default_rng(seed).uniform(0, 1, size=(2, channels, *size))
+    try:
+        out = model.forward(remote_tensor(param, x))
+    except NotImplementedYet:
+        raise
+    except StudentError as e:
+        raise CheckFailed(f"the model of {what} failed on a batch of shape {x.shape}: {e.type}: {e.text}. {ANY_SIZE}")
+    return to_numpy(out, f"the output of {what} for a batch of shape {x.shape}")
+
+
+def recipe(cfg) -> Recipe:
+    """The week's fixed training recipe from the rubric's [cnn] table."""
+    return Recipe(trainer="torch_classifier", epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"],
+                  optimizer="adam", seed=cfg["seed"], max_seconds=cfg["max_seconds"])
+
+
+def judge_cnn(sub, ref, X_train, y_train, X_eval, y_eval, split_name, seed_offset=0):
+    """Train build_cnn with the rubric's recipe (`ref.rubric`, so a test may shrink it) and judge
+    the accuracy on (X_eval, y_eval)."""
+    cfg = ref.rubric["cnn"]
+    r = recipe(cfg)
+    r = Recipe(**{**r.__dict__, "seed": r.seed + seed_offset})
+    channels = X_train.shape[1]
+    classes = int(y_train.max()) + 1
+    result = train_and_predict(sub, "models.build_cnn", builder_args=[channels, classes], X_train=X_train,
+                               y_train=y_train, X_eval=X_eval, recipe=r, device=ref.device, num_classes=classes)
+    acc = accuracy(result.predictions, y_eval)
+    threshold = cfg["accuracy_threshold"]
+    if acc >= threshold:
+        return
+    msg = (f"{split_name} accuracy {acc:.3f} after training with the fixed recipe ({r.epochs} epochs of Adam, "
+           f"lr {r.lr:g}, batches of {r.batch_size}, {len(X_train)} images) is below the threshold {threshold:.3f}.")
+    final_loss = result.history[-1] if result.history else float("nan")
+    if result.stopped_early:
+        msg += (f" Training was stopped after {len(result.history)} of {r.epochs} epochs by the time limit of "
+                f"{r.max_seconds:g} s: make the network cheaper.")
+    elif final_loss < 0.3:
+        msg += (f" The training loss fell to {final_loss:.3f}, so the network fits its training images but does worse "
+                "on held-out ones in evaluation mode: check what changes between model.train() and model.eval() "
+                "(batch norm running statistics, dropout).")
+    elif acc < 0.7:
+        msg += (" A network of Linear layers on the flattened pixels stays far below it with this recipe (about "
+                "0.3–0.65): use convolutions, which share their weights across positions, with pooling.")
+    else:
+        msg += (f" The network learns (final training loss {final_loss:.3f}) but not fast enough for the recipe's "
+                "budget: batch normalization after each convolution and a global max pooling help most here.")
+    raise CheckFailed(msg)
+
+
+@check("week3.residual", points=2)
+def residual_block_matches_reference(sub, ref):
+    """Check that ResidualBlock computes relu(x + bn2(conv2(relu(bn1(conv1(x)))))) in training mode, with the input's shape, running statistics updated."""
+    block = Block(sub, 4)
+    block.randomise_batchnorm(seed=300)
+    assert_residual(block, np.random.default_rng(301).normal(size=(3, 4, 6, 5)), train=True)
+
+
+@check("week3.cnn", points=1)
+def cnn_logits_have_the_right_shape(sub, ref):
+    """Check that build_cnn maps (N, C, H, W) images to (N, num_classes) logits for 1, 3 and 5 channels and sizes 16×16 to 64×64."""
+    for k, (channels, classes, size) in enumerate(((3, 4, (32, 32)), (1, 3, (16, 16)), (5, 7, (64, 64)),
+                                                   (3, 4, (20, 48)))):
+        logits = cnn_logits(sub, channels, classes, size, seed=310 + k)
+        if logits.shape != (2, classes):
+            raise CheckFailed(f"build_cnn({channels}, {classes}) maps a batch of shape (2, {channels}, {size[0]}, "
+                              f"{size[1]}) to shape {logits.shape}, expected (2, {classes}): one logit per class. "
+                              + ANY_SIZE)
+        assert_finite(logits, f"the logits of build_cnn({channels}, {classes})")
+
+
+@check("week3.cnn", points=3, name="reaches the accuracy threshold on the validation images of the shapes data")
+def cnn_reaches_threshold_on_validation(sub, ref):
+    """Check that the CNN trained on the shapes data's training split reaches the threshold on its validation split."""
+    cfg = ref.rubric["cnn"]
+    d = shapes_split(cfg["n_train"], cfg["n_val"], cfg["n_test"], cfg["size"], cfg["data_seed"])
+    judge_cnn(sub, ref, d["X_train"], d["y_train"], d["X_val"], d["y_val"], "validation")
