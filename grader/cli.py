@@ -122,16 +122,19 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
-def example_submissions(week: Week, workdir: Path) -> list[tuple[str, Path]]:
-    """The week's bundled examples as submission folders: the reference, the blank
-    template, each second correct implementation, and each known-bad patch applied
-    to a copy of the reference."""
+def example_submissions(week: Week, workdir: Path) -> list[tuple[str, Path, set[str] | None]]:
+    """The week's bundled examples as (label, submission folder, exercises to grade):
+    the reference, the blank template and each other correct implementation, graded
+    whole, and each known-bad patch applied to a copy of the reference, graded on the
+    exercises it declares (EXERCISE and ALSO_COSTS), since the rest is the reference."""
     examples = week.root / "examples" / week.name
-    subs = [("reference", week.solution_dir), ("blank template", week.template_dir)]
+    subs = [("reference", week.solution_dir, None), ("blank template", week.template_dir, None)]
     for folder in sorted(p for p in examples.glob("*") if p.is_dir() and p.name != "known_bad"):
-        subs.append((folder.name, folder))
+        subs.append((folder.name, folder, None))
     for patch in sorted((examples / "known_bad").glob("*.py")):
-        subs.append((patch.stem, apply_known_bad(week, patch, workdir / patch.stem)))
+        meta = known_bad_meta(patch)
+        subs.append((patch.stem, apply_known_bad(week, patch, workdir / patch.stem),
+                     {meta["EXERCISE"], *meta["ALSO_COSTS"]}))
     return subs
 
 
@@ -169,12 +172,13 @@ def cmd_demo(args) -> int:
         week = Week.load(name, args.course)
         table = Table(title=f"{week.name}: bundled example submissions", title_justify="left")
         table.add_column("submission", no_wrap=True)
-        table.add_column("score", no_wrap=True)
+        table.add_column("score")
         table.add_column("feedback on the first exercise that lost points")
         with tempfile.TemporaryDirectory(prefix="dlgrade-demo-") as tmp:
-            for label, folder in example_submissions(week, Path(tmp)):
-                result = grade_submission(week, folder, device=args.device, limits=_limits(args, week))
-                table.add_row(label, f"{result.score:g} / {result.max_score:g}", escape(_first_feedback(result)))
+            for label, folder, only in example_submissions(week, Path(tmp)):
+                result = grade_submission(week, folder, device=args.device, limits=_limits(args, week), only=only)
+                score = f"{result.score:g} / {result.max_score:g}" + (f"\n{', '.join(sorted(only))}" if only else "")
+                table.add_row(label, score, escape(_first_feedback(result)))
                 if args.verbose:
                     reports.render_table(result, console)
         console.print(table)
