@@ -10,22 +10,18 @@ where the checks read it. The full recipe runs in the tests marked slow, and
 A known-bad patch changes one module, so only the exercises of that module are graded
 for it; the others run exactly the reference's code, which the reference test grades.
 
-The notebook's autograder cells grade with the rubric as it is (four training runs in
-all), so running it on the reference is a slow test; on the blank template it is quick.
+The notebook runs with the other weeks' in test_notebooks.py.
 """
 
 import copy
 import re
 import shutil
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
 
 from grader.cli import apply_known_bad, known_bad_meta
 from grader.course import STUB_ID, SOLUTION_BEGIN, Week
 from grader.engine import grade_submission
-from grader.notebook import build_notebook, exercise_of_grade_id, exercise_points, notebook_path
 from grader.registry import load_checks
 from grader.scoring import NOT_IMPLEMENTED, PASSED
 
@@ -185,54 +181,3 @@ def test_full_recipe_mlp_misses_the_threshold(grade3):
     report = grade3(patch=patch, only={"week3.cnn"}, recipe=None)
     failed = [r for r in report.results if r.status != PASSED]
     assert len(failed) == 2 and all("A network of Linear layers" in r.output for r in failed)
-
-
-# --- the notebook ------------------------------------------------------------------------
-
-
-def execute_notebook(folder, tmp_path):
-    """Run the committed notebook inside a copy of `folder` named like the week."""
-    work = tmp_path / WEEK
-    shutil.copytree(folder, work, ignore=shutil.ignore_patterns("__pycache__"))
-    nb = nbformat.read(notebook_path(week), as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
-    return nb
-
-
-def outputs(nb, kind):
-    return [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == kind]
-
-
-def awarded(nb) -> dict[str, float]:
-    """Points each autograder cell output, by exercise."""
-    out = {}
-    for c in nb.cells:
-        meta = c.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            results = [o for o in c.outputs if o.output_type == "execute_result"]
-            out[exercise_of_grade_id(meta["grade_id"])] = float(results[-1]["data"]["text/plain"])
-    return out
-
-
-def test_committed_notebook_is_built_from_its_source():
-    """Is the committed .ipynb exactly what notebook.py builds?"""
-    assert notebook_path(week).read_text() == nbformat.writes(build_notebook(week)) + "\n"
-
-
-@pytest.mark.slow
-def test_reference_notebook_runs_with_plots_and_full_points(tmp_path):
-    """Does the notebook run without error on the reference, draw its plots, and award every exercise full points?"""
-    nb = execute_notebook(week.solution_dir, tmp_path)
-    assert outputs(nb, "error") == []
-    assert [o for o in outputs(nb, "stream") if o.name == "stderr"] == []
-    images = [o for o in outputs(nb, "display_data") if "image/png" in o.get("data", {})]
-    assert len(images) >= 6
-    assert awarded(nb) == exercise_points(week)
-
-
-def test_blank_template_notebook_runs_and_awards_nothing(tmp_path):
-    """Does the notebook still run top to bottom on the untouched stubs, awarding 0 everywhere?"""
-    nb = execute_notebook(week.template_dir, tmp_path)
-    assert outputs(nb, "error") == []
-    assert set(awarded(nb).values()) == {0.0}
-    assert "not implemented yet" in "".join(o.get("text", "") for o in outputs(nb, "stream"))
