@@ -98,6 +98,7 @@ class GradeReport:
     execution_time: float = 0.0
     mode: str = "grade"  # "grade" (all checks) or "check" (public checks only)
     notes: list[str] = field(default_factory=list)
+    isolation: str = ""  # how student code was confined: "bubblewrap" or "rlimits only"
 
     @property
     def score(self) -> float:
