@@ -253,6 +253,7 @@ def _run_worker(spec, rpc, out_fd, control):
     _limit(resource.RLIMIT_AS, lim.get("memory_bytes"))
     _limit(resource.RLIMIT_CPU, lim.get("cpu_seconds"))
     _limit(resource.RLIMIT_FSIZE, lim.get("file_bytes"))
+    _limit(resource.RLIMIT_NPROC, lim.get("processes"))
     _limit(resource.RLIMIT_CORE, 0)
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     os.chdir(spec["workdir"])
@@ -263,6 +264,30 @@ def _run_worker(spec, rpc, out_fd, control):
     finally:
         _flush_output()
         os._exit(0)
+
+
+def _kill_all_but_me():
+    """In the sandbox's own PID namespace: SIGKILL every process except this server
+    and the namespace's first process, until none is left (a process may fork while
+    we look). Processes that left the worker's session or process group die too."""
+    import time
+
+    me = os.getpid()
+    for _ in range(200):
+        others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+        alive = []
+        for pid in others:
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as f:
+                    if f.read().rsplit(b")", 1)[-1].split()[0] == b"Z":
+                        continue  # a zombie: already dead, waiting to be reaped
+                os.kill(pid, signal.SIGKILL)
+                alive.append(pid)
+            except (OSError, IndexError):
+                pass
+        if not alive:
+            return
+        time.sleep(0.005)
 
 
 def main():
@@ -294,8 +319,10 @@ def main():
             rpc.close()
             os.close(fds[1])
             control.sendall(json.dumps({"pid": pid}).encode())
-        elif req["op"] == "wait":
+        elif req["op"] in ("wait", "kill"):
             pid = req["pid"]
+            if req["op"] == "kill" and config.get("pid_namespace"):
+                _kill_all_but_me()
             try:
                 _, status = os.waitpid(pid, 0)
             except ChildProcessError:

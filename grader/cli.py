@@ -37,7 +37,8 @@ def _console() -> Console:
 
 
 def _limits(args, week: Week) -> Limits:
-    return Limits.from_rubric(week.rubric, call_seconds=args.call_timeout, memory_mb=args.memory_mb)
+    return Limits.from_rubric(week.rubric, call_seconds=args.call_timeout, memory_mb=args.memory_mb,
+                              isolation=getattr(args, "isolation", None))
 
 
 def _readable_dir(path: str) -> Path:
@@ -208,6 +209,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where training runs happen (default: CUDA when available)")
         q.add_argument("--call-timeout", type=float, default=None, help="seconds allowed per call into student code")
         q.add_argument("--memory-mb", type=int, default=None, help="memory limit of the student process, in MB")
+        q.add_argument("--isolation", choices=["auto", "bubblewrap", "rlimits"], default=None,
+                       help="how student code is confined: bubblewrap (required), rlimits (resource limits only) "
+                            "or auto (default: bubblewrap where it runs, else rlimits with a warning)")
         q.add_argument("-v", "--verbose", action="store_true", help="show every check and its full feedback")
 
     g = sub.add_parser("grade", help="grade one submission with all checks")

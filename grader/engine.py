@@ -84,6 +84,9 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
             module = week.exercise_modules.get(exercise)
             report_progress = (lambda info, ex=exercise: on_training(ex, info)) if on_training else None
             report.results += _grade_exercise(sandbox, mine, module, ref, limits, broken_modules, report_progress)
+    report.isolation = sandbox.isolation
+    if sandbox.isolation_warning:
+        report.notes.insert(0, sandbox.isolation_warning)
     report.notes += [msg for msg in sandbox.staged.values() if msg != "ok"]
     if sandbox.restarts:
         report.notes.append(f"The process that runs student code was killed {sandbox.restarts} time(s) during "

@@ -196,7 +196,8 @@ def render_table(report: GradeReport, console: Console | None = None, verbose: b
 
     console.print(Text(total_line(report), style="bold"))
     for note in report.notes:
-        console.print(Text.assemble(("Note: ", "yellow"), printable(note)))
+        loud = note.startswith("WARNING")
+        console.print(Text.assemble(("Note: ", "bold red" if loud else "yellow"), (printable(note), "bold red" if loud else "")))
 
 
 # ---------------------------------------------------------------------- Gradescope

@@ -4,10 +4,13 @@ The judging process never imports student code. A `Sandbox` copies the week's
 module files of one submission into a private temporary folder and starts a fork
 server (`grader/child.py`) under ``python -I -S`` whose import path holds that
 folder and the installed libraries only: not the course, not the reference
-solutions, not the checks, not this package. Each exercise gets a `Worker`, a
-fresh process forked from the server in its own session, with limits on memory,
-CPU time and file size, its output captured and capped, and a wall-clock timeout
-on every call after which its whole process group is killed.
+solutions, not the checks, not this package. The server runs under bubblewrap
+(see `grader.isolation`) where it can: its own user, PID and network namespaces,
+a read-only view of the system and the Python installation, a private tmpfs, and
+nothing else of the file system. Each exercise gets a `Worker`, a fresh process
+forked from the server in its own session, with limits on memory, CPU time,
+processes and file size, its output captured and capped, and a wall-clock
+timeout on every call after which every process it started is killed.
 
 A check talks to the worker through a `Session` (the ``sub`` argument of every
 check): ``sub.optimizers.Adam(params, lr=0.1)`` calls the student's class in the
@@ -30,7 +33,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import wire
+from . import isolation, wire
 
 HERE = Path(__file__).resolve().parent
 CLOCK = time.monotonic
@@ -51,6 +54,9 @@ class Limits:
     message_mb: int = 256  # largest result that may cross the boundary
     threads: int = 1  # BLAS/OpenMP threads of a worker
     start_seconds: float = 60.0  # time for the fork server to start
+    processes: int = 512  # processes and threads of a worker's user (RLIMIT_NPROC); under bubblewrap only
+    tmp_mb: int = 256  # size of the private writable /tmp; under bubblewrap only
+    isolation: str = "auto"  # "bubblewrap", "rlimits", or "auto": bubblewrap where it runs, else rlimits, loudly
 
     @classmethod
     def from_rubric(cls, rubric: dict, **overrides) -> "Limits":
@@ -223,6 +229,9 @@ class Worker:
 
     def describe_death(self) -> str:
         status = self.exit_status
+        if status is None and self.sandbox._server_dead():
+            return ("the process running your code stopped when the sandbox around it was killed "
+                    "(does your code signal its parent process?)")
         if status is None:
             return "the process running your code stopped unexpectedly"
         if os.WIFSIGNALED(status):
@@ -239,18 +248,15 @@ class Worker:
         return "the process running your code stopped unexpectedly"
 
     def kill(self):
+        """SIGKILL the worker and every process it started; a SIGTERM handler cannot delay it."""
         if not self.alive:
             return
         self.alive = False
         try:
-            os.killpg(self.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        try:
             self.sock.close()
         except OSError:
             pass
-        self.exit_status = self.sandbox._reap(self.pid)
+        self.exit_status = self.sandbox._kill_worker(self.pid)
         self._reader.join(timeout=1.0)
 
     def close(self):
@@ -282,6 +288,11 @@ class Sandbox:
         self._control: socket.socket | None = None
         self._lock = threading.Lock()
         self._workers: list[Worker] = []  # to stop those still running at close()
+        self.isolation = ""  # "bubblewrap" or "rlimits only", set by start()
+        # In the environment of every process the sandbox starts (unless student code clears it),
+        # so that tests can find any process that outlives grading.
+        self.sandbox_id = f"{os.getpid()}-{id(self):x}-{time.monotonic_ns()}"
+        self.isolation_warning = ""  # said loudly in the report when student code is not confined
 
     # -- lifecycle ----------------------------------------------------------
     def __enter__(self):
@@ -292,6 +303,10 @@ class Sandbox:
         self.close()
 
     def start(self):
+        try:
+            self.isolation, self.isolation_warning = isolation.resolve_mode(self.limits.isolation)
+        except (ValueError, RuntimeError) as e:
+            raise SandboxError(str(e)) from None
         self._tmp = Path(tempfile.mkdtemp(prefix="dlgrade-"))
         runtime = self._tmp / "runtime"
         runtime.mkdir()
@@ -305,14 +320,30 @@ class Sandbox:
             self.close()
             raise
 
+    @property
+    def confined(self) -> bool:
+        """Whether the server runs under bubblewrap (in its own PID namespace)."""
+        return self.isolation == isolation.BUBBLEWRAP
+
+    def _inside(self, name: str) -> str:
+        """Where the sandbox's folder `name` (runtime, sub or work) is seen by the child."""
+        if not self.confined:
+            return str(self._tmp / name)
+        return isolation.WORKDIR if name == "work" else f"{isolation.SANDBOX_ROOT}/{name}"
+
     def _start_server(self):
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        config = {"control_fd": child_end.fileno(), "sys_path": self._child_path(), "preload": list(self.preload)}
+        sys_path = self._child_path()
+        config = {"control_fd": child_end.fileno(), "sys_path": sys_path, "preload": list(self.preload),
+                  "pid_namespace": self.confined}
+        command = [sys.executable, "-I", "-S", f"{self._inside('runtime')}/child.py", json.dumps(config)]
+        if self.confined:
+            command = isolation.bwrap_command(runtime=self._tmp / "runtime", sub=self._tmp / "sub", sys_path=sys_path,
+                                              forbidden=self.forbidden, tmp_mb=self.limits.tmp_mb) + command
         self._errlog = open(self._tmp / "server.log", "w+b")
         self._proc = subprocess.Popen(
-            [sys.executable, "-I", "-S", str(self._tmp / "runtime" / "child.py"), json.dumps(config)],
-            pass_fds=[child_end.fileno()], stdin=subprocess.DEVNULL, stdout=self._errlog, stderr=self._errlog,
-            cwd=self._tmp / "work", env=self._child_env(), start_new_session=True,
+            command, pass_fds=[child_end.fileno()], stdin=subprocess.DEVNULL, stdout=self._errlog,
+            stderr=self._errlog, cwd=self._tmp / "work", env=self._child_env(), start_new_session=True,
         )
         child_end.close()
         self._control = parent_end
@@ -339,10 +370,23 @@ class Sandbox:
             try:
                 self._proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
-                os.killpg(self._proc.pid, signal.SIGKILL)
-                self._proc.wait()
+                self._kill_server()
             self._proc = None
             self._errlog.close()
+
+    def _server_dead(self) -> bool:
+        return self._proc is not None and self._proc.poll() is not None
+
+    def _kill_server(self):
+        """SIGKILL the server's process group; under bubblewrap that ends the PID
+        namespace, and with it every process the student's code started."""
+        if self._proc is None:
+            return
+        try:
+            os.killpg(self._proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        self._proc.wait()
 
     def close(self):
         self._stop_server()
@@ -388,8 +432,9 @@ class Sandbox:
         return out
 
     def _child_env(self) -> dict:
-        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(self._tmp / "work"), "LANG": "C.UTF-8",
-               "PYTHONHASHSEED": "0"}
+        work = self._inside("work")
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": work, "TMPDIR": work, "LANG": "C.UTF-8",
+               "PYTHONHASHSEED": "0", "DLGRADE_SANDBOX": self.sandbox_id}
         for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
             env[var] = str(self.limits.threads)
         for var in ("LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "CUDA_HOME"):
@@ -415,10 +460,13 @@ class Sandbox:
         rpc_parent, rpc_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
         spec = {
-            "op": "spawn", "package": self.package, "sub_root": str(self._tmp / "sub"),
-            "workdir": str(self._tmp / "work"), "max_message": self.limits.message_mb << 20,
+            "op": "spawn", "package": self.package, "sub_root": self._inside("sub"),
+            "workdir": self._inside("work"), "max_message": self.limits.message_mb << 20,
             "limits": {"memory_bytes": self.limits.memory_mb << 20, "cpu_seconds": int(self.limits.cpu_seconds),
-                       "file_bytes": self.limits.file_mb << 20},
+                       "file_bytes": self.limits.file_mb << 20,
+                       # RLIMIT_NPROC counts every process of the user: only in a user namespace of our own
+                       # does it count the sandbox's alone.
+                       "processes": int(self.limits.processes) if self.confined else 0},
         }
         try:
             with self._lock:
@@ -436,13 +484,35 @@ class Sandbox:
         self._workers = [w for w in self._workers if w.alive] + [worker]
         return worker
 
-    def _reap(self, pid: int) -> int | None:
+    def _kill_worker(self, pid: int) -> int | None:
+        """Kill worker `pid` and everything it started; return its wait status.
+
+        Without bubblewrap the worker's pid is ours to signal: its process group
+        is killed here and the server reaps it. Under bubblewrap the pid lives in
+        the sandbox's PID namespace, so the server kills every process of the
+        namespace but itself (which also catches those that left the worker's
+        session). A server that does not answer in time is killed, ending the
+        namespace; the next `spawn` starts a new one.
+        """
+        if not self.confined:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         try:
             with self._lock:
-                self._control.sendall(json.dumps({"op": "wait", "pid": pid}).encode())
+                self._control.settimeout(10)
+                self._control.sendall(json.dumps({"op": "kill" if self.confined else "wait", "pid": pid}).encode())
                 return json.loads(self._control.recv(65536) or b"{}").get("status")
         except (OSError, ValueError):
+            if self.confined:
+                self._kill_server()
             return None
+        finally:
+            try:
+                self._control.settimeout(30)
+            except OSError:
+                pass
 
 
 class Session:

@@ -4,6 +4,16 @@
 # present (GPU users install their CUDA build of torch first; it is kept).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# bubblewrap confines student code while it is graded (grader/isolation.py). Installed where we
+# can (root with apt-get); without it grading still works, with resource limits only and a warning.
+if ! command -v bwrap >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    (apt-get install -y -qq bubblewrap >/dev/null 2>&1 || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq bubblewrap >/dev/null 2>&1; }) \
+      || echo "setup: could not install bubblewrap; student code will run with resource limits only" >&2
+  else
+    echo "setup: bubblewrap (bwrap) is not installed; install it (e.g. apt-get install bubblewrap) to isolate student code" >&2
+  fi
+fi
 PY=${PYTHON:-python3}
 if ! "$PY" -c 'import sys, torch; v = tuple(int(p) for p in torch.__version__.split("+")[0].split(".")[:2]); sys.exit(v < (2, 13))' 2>/dev/null; then
   "$PY" -m pip install --quiet "torch==2.13.0"

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import grader
-from grader import compare
+from grader import compare, isolation
 from grader.registry import CheckFailed
 from grader.sandbox import (BadResult, Handle, Limits, NotImplementedYet, Sandbox, Session, StudentCrash,
                             StudentError, StudentTimeout)
@@ -23,9 +23,15 @@ FAST = dict(call_seconds=5, import_seconds=5, exercise_seconds=30, memory_mb=102
             output_kb=16, start_seconds=30)
 
 
-@pytest.fixture
-def start(tmp_path):
-    """start(source, **limits) -> Session on a submission whose mod.py is `source`."""
+BWRAP_OK, BWRAP_WHY = isolation.probe()
+
+
+@pytest.fixture(params=["bubblewrap", "rlimits"])
+def start(request, tmp_path):
+    """start(source, **limits) -> Session on a submission whose mod.py is `source`.
+    Every test runs twice: under bubblewrap and with resource limits only."""
+    if request.param == "bubblewrap" and not BWRAP_OK:
+        pytest.skip(BWRAP_WHY)
     opened: list[tuple[Session, Sandbox]] = []
 
     def start(source: str | None = None, modules=("mod",), **limits) -> Session:
@@ -33,7 +39,7 @@ def start(tmp_path):
         sub.mkdir(exist_ok=True)
         if source is not None:
             (sub / "mod.py").write_text(textwrap.dedent(source))
-        sandbox = Sandbox(sub, "pkg", list(modules), Limits(**{**FAST, **limits}))
+        sandbox = Sandbox(sub, "pkg", list(modules), Limits(**{**FAST, "isolation": request.param, **limits}))
         sandbox.start()
         session = Session(sandbox)
         opened.append((session, sandbox))
@@ -59,12 +65,52 @@ def gone(pid: int) -> bool:
 
 
 def wait_gone(pid: int, seconds: float = 3.0) -> bool:
+    return wait_for(lambda: gone(pid), seconds)
+
+
+def wait_for(condition, seconds: float = 3.0) -> bool:
     end = time.monotonic() + seconds
-    while not gone(pid):
+    while not condition():
         if time.monotonic() > end:
             return False
         time.sleep(0.02)
     return True
+
+
+def _host_processes() -> dict[int, tuple[int, str]]:
+    """pid -> (parent pid, command line) of every live (not zombie) process, as the host sees them."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except (OSError, IndexError):
+            continue
+        if stat[0] != "Z":
+            out[int(entry.name)] = (int(stat[1]), cmdline)
+    return out
+
+
+def descendants(pid: int) -> set[int]:
+    """Live processes below `pid` (host pids, whatever PID namespace they are in)."""
+    procs = _host_processes()
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {p for p, (ppid, _) in procs.items() if ppid in frontier} - found
+        found |= frontier
+    return found
+
+
+def marked(marker: str) -> list[int]:
+    """Live processes whose command line holds `marker` (e.g. a unique ``sleep`` duration)."""
+    return [p for p, (_, cmd) in _host_processes().items() if marker in cmd.split()]
+
+
+def unique_sleep() -> str:
+    """A ``sleep`` duration no other process uses, to find the process from outside."""
+    return f"60.{os.getpid()}{time.monotonic_ns() % 10**9}"
 
 
 # --- results ----------------------------------------------------------------------------
@@ -219,12 +265,15 @@ def test_infinite_loop_times_out_and_the_next_call_gets_a_fresh_worker(start):
         def pid():
             return os.getpid()
     """, call_seconds=1)
+    server = sub._sandbox._proc.pid
+    idle = len(descendants(server))  # under bubblewrap: the namespace's init and the fork server
     first = sub.mod.pid()
+    assert len(descendants(server)) == idle + 1
     t0 = time.monotonic()
     with pytest.raises(StudentTimeout, match="within 1 s"):
         sub.mod.spin()
     assert 0.9 <= time.monotonic() - t0 < 5
-    assert wait_gone(first)
+    assert wait_for(lambda: len(descendants(server)) == idle)
     second = sub.mod.pid()
     assert second != first
 
@@ -487,38 +536,60 @@ def test_seterr_ignore_at_import_does_not_hide_warnings(start):
 # --- processes --------------------------------------------------------------------------
 
 
-def test_timeout_kills_the_whole_process_group(start, tmp_path):
+def test_timeout_kills_the_whole_process_group(start):
     """When a call times out, are the processes the student started killed along with the worker?"""
-    pid_file = tmp_path / "sleep.pid"
+    marker = unique_sleep()
     sub = start(f"""
         import subprocess
         def start_and_spin():
-            p = subprocess.Popen(["sleep", "60"])
-            with open({str(pid_file)!r}, "w") as f:
-                f.write(str(p.pid))
+            p = subprocess.Popen(["sleep", "{marker}"])
             while True:
                 pass
     """, call_seconds=1)
     with pytest.raises(StudentTimeout):
         sub.mod.start_and_spin()
-    pid = int(pid_file.read_text())
-    assert wait_gone(pid), f"sleep (pid {pid}) outlived the worker"
+    assert wait_for(lambda: not marked(marker)), f"sleep {marker} outlived the worker"
+
+
+def test_processes_that_leave_the_session_die_with_the_worker_under_bubblewrap(start, request):
+    """Does a background process started in a new session (which a process-group kill cannot reach),
+    with SIGTERM ignored, die when the exercise's worker is stopped?"""
+    if request.node.callspec.params["start"] != "bubblewrap":
+        pytest.skip("only a PID namespace catches processes that leave the session; rlimits mode cannot")
+    marker = unique_sleep()
+    sub = start(f"""
+        import signal, subprocess
+        def escape():
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            subprocess.Popen(["sleep", "{marker}"], start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_IGN))
+            subprocess.Popen(["sh", "-c", "(setsid sleep {marker} &) ; exit 0"])
+            return "started"
+    """)
+    assert sub.mod.escape() == "started"
+    assert wait_for(lambda: len(marked(marker)) == 2)
+    sub.close()
+    assert wait_for(lambda: not marked(marker)), f"sleep {marker} outlived the worker"
 
 
 def test_closing_the_sandbox_leaves_no_process_and_no_folder(start):
     """Does Sandbox.close() stop the fork server and any worker still running, and delete its temporary folder?"""
-    sub = start("""
+    marker = unique_sleep()
+    sub = start(f"""
         import os, subprocess
         def where():
-            child = subprocess.Popen(["sleep", "60"])
-            return os.getpid(), os.getppid(), child.pid, os.getcwd()
+            child = subprocess.Popen(["sleep", "{marker}"])
+            return os.getpid()
     """)
-    worker, server, grandchild, cwd = sub.mod.where()
-    temp = Path(cwd).parent
-    assert temp.name.startswith("dlgrade-") and temp.is_dir()
-    sub._sandbox.close()  # the session is still open: its worker must not outlive the sandbox
-    for pid in (worker, server, grandchild):
+    sandbox = sub._sandbox
+    server, temp = sandbox._proc.pid, sandbox._tmp
+    sub.mod.where()
+    tree = descendants(server)
+    assert temp.name.startswith("dlgrade-") and temp.is_dir() and marked(marker)
+    sandbox.close()  # the session is still open: its worker must not outlive the sandbox
+    for pid in (server, *tree):
         assert wait_gone(pid), f"process {pid} outlived Sandbox.close()"
+    assert not marked(marker)
     assert not temp.exists()
 
 
@@ -565,6 +636,7 @@ def test_twenty_spawns_complete(start):
             return os.getpid()
     """)
     sandbox = sub._sandbox
+    idle = len(descendants(sandbox._proc.pid))
     t0 = time.monotonic()
     pids = set()
     for _ in range(20):
@@ -573,7 +645,7 @@ def test_twenty_spawns_complete(start):
         s.close()
     assert len(pids) == 20
     assert time.monotonic() - t0 < 20
-    assert all(wait_gone(p) for p in pids)
+    assert wait_for(lambda: len(descendants(sandbox._proc.pid)) == idle)
 
 
 def test_killed_fork_server_is_restarted(start):

@@ -1,0 +1,142 @@
+"""Confining the student's process with bubblewrap.
+
+Under bubblewrap (``bwrap``) the fork server and every worker it starts run in
+their own user, PID, network, IPC and UTS namespaces, with a root file system
+built from scratch:
+
+* the system (``/usr`` and the ``/bin``, ``/lib``… links or folders beside it,
+  and the few files of ``/etc`` the dynamic loader reads) and the Python
+  installation (the interpreter's prefix and each folder of the child's import
+  path) are bound read-only;
+* the sandbox's own runtime files and the staged copy of the submission are
+  bound read-only under ``/sandbox``;
+* ``/tmp`` is a private tmpfs of a bounded size, the only writable place (it is
+  the working folder and ``$HOME``);
+* nothing else exists: not the course repository, the reference solutions, the
+  hidden checks, other students' folders, or the results. A forbidden path
+  that happens to lie inside a bound folder (a virtual environment inside the
+  course, say) is covered by an empty tmpfs.
+
+There is no network (a new network namespace has only a loopback that is
+down), and every process the student's code starts lives in the sandbox's PID
+namespace: killing the namespace's first process kills them all, however they
+detached themselves (``setsid``, double fork, a SIGTERM handler).
+
+Where bubblewrap is missing or cannot create namespaces (some containers), the
+sandbox falls back to resource limits alone and says so (see `probe`).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+SANDBOX_ROOT = "/sandbox"  # inside: runtime/ (child.py, wire.py, trainers.py) and sub/ (the staged package)
+WORKDIR = "/tmp"  # inside: the private writable tmpfs
+
+MODES = ("auto", "bubblewrap", "rlimits")
+BUBBLEWRAP = "bubblewrap"
+RLIMITS = "rlimits only"
+
+# Top-level system folders bound read-only (or recreated as the links they are on the host).
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# What the dynamic loader, locale and time zone code read from /etc; nothing else of /etc is visible.
+ETC_FILES = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/alternatives", "/etc/localtime")
+
+
+def bwrap_path() -> str | None:
+    return shutil.which("bwrap")
+
+
+def python_paths(sys_path: list[str]) -> list[str]:
+    """The folders the child's interpreter needs: its prefixes and import path."""
+    exe = Path(sys.executable).resolve()
+    paths = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, str(exe.parent.parent)}
+    paths.update(p for p in sys_path if p)
+    out = []
+    for p in sorted(paths):
+        rp = Path(p).resolve()
+        if rp.exists() and str(rp) != "/" and not any(str(rp) == d or str(rp).startswith(d + "/") for d in SYSTEM_DIRS):
+            out.append(str(rp))
+    # Drop folders inside other bound folders: binding the outer one shows them.
+    return [p for p in out if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in out)]
+
+
+def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: list[Path], tmp_mb: int,
+                  executable: str | None = None) -> list[str]:
+    """The bwrap command line that runs ``executable`` (the caller appends the
+    program and its arguments) in a fresh sandbox."""
+    cmd = [executable or bwrap_path() or "bwrap",
+           "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+           "--unshare-cgroup-try", "--disable-userns", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    for d in SYSTEM_DIRS:
+        if os.path.islink(d):
+            cmd += ["--symlink", os.readlink(d), d]
+        elif os.path.isdir(d):
+            cmd += ["--ro-bind", d, d]
+    for f in ETC_FILES:
+        cmd += ["--ro-bind-try", f, f]
+    bound = python_paths(sys_path)
+    for p in bound:
+        cmd += ["--ro-bind", p, p]
+    for f in forbidden:  # a forbidden folder inside a bound one is hidden under an empty tmpfs
+        f = Path(f).resolve()
+        if f.is_dir() and any(str(f).startswith(b.rstrip("/") + "/") for b in bound):
+            cmd += ["--tmpfs", str(f), "--remount-ro", str(f)]
+    cmd += ["--proc", "/proc", "--dev", "/dev"]
+    for dev in sorted(Path("/dev").glob("nvidia*")):  # CUDA devices, when the host has them
+        cmd += ["--dev-bind", str(dev), str(dev)]
+    # /dev is a tmpfs of its own: read-only, with a small /dev/shm for shared memory.
+    cmd += ["--size", str(min(int(tmp_mb), 64) << 20), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
+    if any(Path("/dev").glob("nvidia*")):
+        cmd += ["--ro-bind-try", "/sys", "/sys"]
+    cmd += ["--size", str(int(tmp_mb) << 20), "--tmpfs", WORKDIR,
+            "--ro-bind", str(runtime), f"{SANDBOX_ROOT}/runtime",
+            "--ro-bind", str(sub), f"{SANDBOX_ROOT}/sub",
+            "--remount-ro", "/",  # the new root is a tmpfs too: nothing may be written outside /tmp
+            "--chdir", WORKDIR, "--"]
+    return cmd
+
+
+@functools.lru_cache(maxsize=None)
+def probe() -> tuple[bool, str]:
+    """Whether bubblewrap can run a sandbox here (cached per process), and why not."""
+    exe = bwrap_path()
+    if exe is None:
+        return False, "bubblewrap (bwrap) is not installed"
+    empty = Path(os.environ.get("TMPDIR", "/tmp"))
+    cmd = bwrap_command(runtime=empty, sub=empty, sys_path=[], forbidden=[], tmp_mb=1, executable=exe)
+    try:
+        done = subprocess.run(cmd + [sys.executable, "-I", "-S", "-c", "print('ok')"], capture_output=True,
+                              text=True, timeout=30, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return False, f"bubblewrap could not be started ({e})"
+    if done.returncode != 0 or done.stdout.strip() != "ok":
+        why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        return False, f"bubblewrap cannot create a sandbox here ({why})"
+    return True, ""
+
+
+def resolve_mode(requested: str) -> tuple[str, str]:
+    """("bubblewrap" or "rlimits only", a warning when student code is not confined).
+    ``bubblewrap`` that cannot run is an error; ``auto`` falls back with the warning."""
+    if requested not in MODES:
+        raise ValueError(f"unknown isolation {requested!r} (auto, bubblewrap or rlimits)")
+    if requested == "rlimits":
+        return RLIMITS, ("Student code ran with resource limits only (--isolation rlimits), not under bubblewrap: "
+                         "it could read every file the grading user can read.")
+    ok, why = probe()
+    if ok:
+        return BUBBLEWRAP, ""
+    if requested == "bubblewrap":
+        raise RuntimeError(f"--isolation bubblewrap was asked for, but {why}")
+    return RLIMITS, (f"WARNING: student code was NOT isolated: {why}, so it ran with resource limits only and "
+                     "could read every file the grading user can read (the course, the solutions, other "
+                     "submissions). Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap).")
+
+
+__all__ = ["bwrap_command", "probe", "resolve_mode", "BUBBLEWRAP", "RLIMITS", "MODES", "WORKDIR", "SANDBOX_ROOT"]

@@ -1,0 +1,171 @@
+"""Tests for grader/isolation.py: under bubblewrap, student code sees the system and
+the Python installation read-only, a private bounded /tmp, no network, and nothing of
+the course, the judge's folders or other submissions; where bubblewrap cannot run,
+the fallback is loud."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import grader
+from grader import isolation
+from grader.sandbox import Limits, Sandbox, SandboxError, Session, StudentError
+
+REPO = Path(grader.__file__).resolve().parent.parent
+BWRAP_OK, BWRAP_WHY = isolation.probe()
+needs_bwrap = pytest.mark.skipif(not BWRAP_OK, reason=BWRAP_WHY)
+
+
+@pytest.fixture
+def confined(tmp_path):
+    """confined(source, **limits) -> Session under bubblewrap on a submission whose mod.py is `source`."""
+    opened = []
+
+    def start(source: str, **limits) -> Session:
+        sub = tmp_path / "submission"
+        sub.mkdir(exist_ok=True)
+        (sub / "mod.py").write_text(textwrap.dedent(source))
+        sandbox = Sandbox(sub, "pkg", ["mod"], Limits(**{"isolation": "bubblewrap", "call_seconds": 10, **limits}),
+                          forbidden=[REPO])
+        sandbox.start()
+        assert sandbox.isolation == isolation.BUBBLEWRAP and not sandbox.isolation_warning
+        session = Session(sandbox)
+        opened.append((session, sandbox))
+        return session
+
+    yield start
+    for session, sandbox in opened:
+        session.close()
+        sandbox.close()
+
+
+PROBE = """
+    import os, socket
+    def exists(path):
+        return os.path.exists(path)
+    def listdir(path):
+        return sorted(os.listdir(path))
+    def write(path, n=1):
+        with open(path, "wb") as f:
+            for _ in range(n):
+                f.write(b"x" * (1 << 20))
+        return os.path.getsize(path)
+    def connect(host, port):
+        s = socket.socket()
+        s.settimeout(2)
+        try:
+            s.connect((host, port))
+            return "connected"
+        except OSError as e:
+            return type(e).__name__
+    def fork_many(n):
+        pids = []
+        try:
+            for _ in range(n):
+                pid = os.fork()
+                if pid == 0:
+                    import time
+                    time.sleep(5)
+                    os._exit(0)
+                pids.append(pid)
+        except OSError as e:
+            return len(pids), type(e).__name__
+        return len(pids), ""
+"""
+
+
+@needs_bwrap
+def test_course_judge_folders_and_the_submission_itself_are_invisible(confined, tmp_path):
+    """Can student code find the repository, the reference solutions, the grader, the judge's /tmp or its own original folder?"""
+    sub = confined(PROBE)
+    for path in (REPO, REPO / "solutions", REPO / "assignments", REPO / "grader", tmp_path, tmp_path / "submission",
+                 Path("/work"), Path("/home"), Path("/var"), Path("/etc/passwd")):
+        assert sub.mod.exists(str(path)) is False, path
+    # The home folder shows at most the way to the Python installation.
+    python_tops = {Path(p).relative_to(Path.home()).parts[0] for p in isolation.python_paths([])
+                   if Path(p).is_relative_to(Path.home())}
+    if sub.mod.exists(str(Path.home())):
+        assert set(sub.mod.listdir(str(Path.home()))) <= python_tops
+    assert set(sub.mod.listdir("/")) <= {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sandbox",
+                                         "sbin", "sys", "tmp", "usr", *{Path(p).parts[1] for p in
+                                                                        isolation.python_paths([])}}
+    assert sub.mod.listdir("/sandbox/sub/pkg") == ["__init__.py", "mod.py"]
+
+
+@needs_bwrap
+def test_only_the_private_tmp_is_writable_and_it_is_bounded(confined):
+    """Is every place but /tmp read-only, and is /tmp limited to its configured size?"""
+    sub = confined(PROBE, tmp_mb=8, file_mb=64)
+    for path in ("/x", "/usr/x", "/sandbox/sub/pkg/mod.py", "/sandbox/runtime/child.py", "/dev/x", "/etc/x"):
+        with pytest.raises(StudentError, match="Read-only file system|Permission denied|No such file"):
+            sub.mod.write(path)
+    assert sub.mod.write("/tmp/ok", 2) == 2 << 20
+    with pytest.raises(StudentError, match="No space left"):
+        sub.mod.write("/tmp/big", 20)
+
+
+@needs_bwrap
+def test_there_is_no_network(confined):
+    """Does a connection to an outside address or to the host's loopback fail?"""
+    sub = confined(PROBE)
+    assert sub.mod.connect("192.0.2.1", 80) != "connected"  # TEST-NET-1: never routed anywhere
+    assert sub.mod.connect("127.0.0.1", 22) != "connected"
+
+
+@needs_bwrap
+def test_worker_process_count_is_limited(confined):
+    """Is the number of processes a worker may start bounded by the `processes` limit?"""
+    sub = confined(PROBE, processes=20)
+    started, error = sub.mod.fork_many(100)
+    if os.geteuid() == 0:
+        pytest.skip("the kernel does not apply RLIMIT_NPROC to processes of the host's root user "
+                    f"(started {started}); the PID namespace still kills them at the end")
+    assert started < 20 and error == "BlockingIOError"
+
+
+def test_python_paths_keep_outer_folders_only():
+    """Are folders inside other bound folders dropped, and system folders left to the system binds?"""
+    paths = isolation.python_paths(["/usr/lib/python3/dist-packages", "", "/nonexistent/xyz"])
+    assert not any(p.startswith("/usr/") for p in paths)
+    assert all(not (p != q and p.startswith(q + "/")) for p in paths for q in paths)
+
+
+def test_a_forbidden_folder_inside_a_bound_one_is_covered(tmp_path, monkeypatch):
+    """If the interpreter lives inside the course (a virtual environment in the repository), is the course covered?"""
+    course = tmp_path / "course"
+    (course / ".venv" / "lib").mkdir(parents=True)
+    monkeypatch.setattr(isolation, "python_paths", lambda sys_path: [str(tmp_path)])
+    cmd = isolation.bwrap_command(runtime=tmp_path, sub=tmp_path, sys_path=[], forbidden=[course], tmp_mb=1)
+    i = cmd.index(str(course.resolve()))
+    assert cmd[i - 1] == "--tmpfs" and cmd[i + 1: i + 3] == ["--remount-ro", str(course.resolve())]
+
+
+def test_rlimits_mode_says_loudly_that_files_are_readable(tmp_path):
+    """Does explicit rlimits mode run, and carry a warning that student code could read the grader's files?"""
+    (tmp_path / "mod.py").write_text("def f():\n    return 1\n")
+    with Sandbox(tmp_path, "pkg", ["mod"], Limits(isolation="rlimits")) as sandbox:
+        assert sandbox.isolation == isolation.RLIMITS
+        assert "could read every file" in sandbox.isolation_warning
+        assert Session(sandbox).mod.f() == 1
+
+
+def test_without_bubblewrap_auto_falls_back_loudly_and_bubblewrap_refuses(tmp_path, monkeypatch):
+    """With no bwrap on the machine, does auto fall back with a WARNING naming the fix, and does
+    --isolation bubblewrap refuse to grade?"""
+    monkeypatch.setattr(isolation, "bwrap_path", lambda: None)
+    isolation.probe.cache_clear()
+    try:
+        mode, warning = isolation.resolve_mode("auto")
+        assert mode == isolation.RLIMITS
+        assert warning.startswith("WARNING") and "NOT isolated" in warning and "apt-get install bubblewrap" in warning
+        (tmp_path / "mod.py").write_text("def f():\n    return 1\n")
+        with pytest.raises(SandboxError, match="bubblewrap was asked for"):
+            Sandbox(tmp_path, "pkg", ["mod"], Limits(isolation="bubblewrap")).start()
+        with pytest.raises(ValueError, match="unknown isolation"):
+            isolation.resolve_mode("docker")
+    finally:
+        isolation.probe.cache_clear()
