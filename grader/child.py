@@ -266,17 +266,25 @@ def _run_worker(spec, rpc, out_fd, control):
         os._exit(0)
 
 
-def _kill_all_but_me():
+def _wait(pid):
+    try:
+        return os.waitpid(pid, 0)[1]
+    except ChildProcessError:
+        return -1
+
+
+def _kill_all_but_me(worker):
     """In the sandbox's own PID namespace: SIGKILL every process except this server
     and the namespace's first process, until none is left (a process may fork while
-    we look). Processes that left the worker's session or process group die too."""
+    we look), and return the wait status of `worker`. Processes that left the
+    worker's session or process group die too."""
     import time
 
     me = os.getpid()
-    for _ in range(200):
-        others = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]
+    status = None
+    for _ in range(1000):
         alive = []
-        for pid in others:
+        for pid in [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, me)]:
             try:
                 with open(f"/proc/{pid}/stat", "rb") as f:
                     if f.read().rsplit(b")", 1)[-1].split()[0] == b"Z":
@@ -285,9 +293,12 @@ def _kill_all_but_me():
                 alive.append(pid)
             except (OSError, IndexError):
                 pass
+        if status is None:
+            status = _wait(worker)  # our child: reaped here (the namespace's init reaps the others)
         if not alive:
-            return
-        time.sleep(0.005)
+            return status
+        time.sleep(0.001)
+    return status
 
 
 def main():
@@ -320,13 +331,10 @@ def main():
             os.close(fds[1])
             control.sendall(json.dumps({"pid": pid}).encode())
         elif req["op"] in ("wait", "kill"):
-            pid = req["pid"]
             if req["op"] == "kill" and config.get("pid_namespace"):
-                _kill_all_but_me()
-            try:
-                _, status = os.waitpid(pid, 0)
-            except ChildProcessError:
-                status = -1
+                status = _kill_all_but_me(req["pid"])
+            else:
+                status = _wait(req["pid"])
             control.sendall(json.dumps({"status": status}).encode())
         else:
             return
