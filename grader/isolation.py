@@ -102,6 +102,104 @@ def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: l
     return cmd
 
 
+# ---------------------------------------------------------------------------- process count
+# RLIMIT_NPROC counts the processes of a user, and the kernel does not apply it to the
+# host's root user at all. Where the grader may create a cgroup (usually as root), a
+# pids cgroup per sandbox bounds the processes of that sandbox alone.
+
+CGROUP_GROUP = "dlgrade"
+
+
+@functools.lru_cache(maxsize=None)
+def pids_hierarchy() -> Path | None:
+    """The folder under which this process may create pids cgroups, or None."""
+    candidates = []
+    try:
+        mounts = Path("/proc/self/mounts").read_text().splitlines()
+    except OSError:
+        return None
+    for line in mounts:
+        parts = line.split()
+        if len(parts) < 4:
+            continue
+        where, kind, options = parts[1], parts[2], parts[3].split(",")
+        if kind == "cgroup" and "pids" in options:
+            candidates.append((Path(where), False))
+        elif kind == "cgroup2":
+            candidates.append((Path(where), True))
+    for where, v2 in candidates:
+        if v2:
+            try:
+                if "pids" not in (where / "cgroup.subtree_control").read_text().split():
+                    continue
+            except OSError:
+                continue
+        group = where / CGROUP_GROUP
+        try:
+            group.mkdir(exist_ok=True)
+            if v2:
+                (group / "cgroup.subtree_control").write_text("+pids")
+        except OSError:
+            continue
+        if os.access(group, os.W_OK):
+            return group
+    return None
+
+
+class PidsCgroup:
+    """A pids cgroup for one sandbox: at most `limit` processes and threads in it."""
+
+    def __init__(self, name: str, limit: int):
+        base = pids_hierarchy()
+        if base is None:
+            raise OSError("no writable pids cgroup hierarchy")
+        _remove_stale(base)
+        self.path = base / name
+        self.path.mkdir()
+        try:
+            (self.path / "pids.max").write_text(str(int(limit)))
+        except OSError:
+            self.remove()
+            raise
+
+    def prefix(self) -> list[str]:
+        """A command prefix that moves the command into this cgroup before it starts."""
+        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.path / "cgroup.procs")]
+
+    def remove(self, tries: int = 50) -> None:
+        import time
+
+        for _ in range(tries):  # the last processes may still be exiting
+            try:
+                self.path.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                time.sleep(0.02)
+
+
+def _remove_stale(base: Path) -> None:
+    """Remove the cgroups of grader processes that no longer run (a judge killed with -9)."""
+    for child in base.iterdir():
+        owner = child.name.split("-", 1)[0]
+        if child.is_dir() and owner.isdigit() and not Path(f"/proc/{owner}").exists():
+            try:
+                child.rmdir()
+            except OSError:
+                pass
+
+
+def pids_cgroup(name: str, limit: int) -> PidsCgroup | None:
+    try:
+        return PidsCgroup(name, limit)
+    except OSError:
+        return None
+
+
+# ---------------------------------------------------------------------------- probing
+
+
 @functools.lru_cache(maxsize=None)
 def probe() -> tuple[bool, str]:
     """Whether bubblewrap can run a sandbox here (cached per process), and why not."""

@@ -292,6 +292,7 @@ class Sandbox:
         # In the environment of every process the sandbox starts (unless student code clears it),
         # so that tests can find any process that outlives grading.
         self.sandbox_id = f"{os.getpid()}-{id(self):x}-{time.monotonic_ns()}"
+        self._cgroup: isolation.PidsCgroup | None = None
         self.isolation_warning = ""  # said loudly in the report when student code is not confined
 
     # -- lifecycle ----------------------------------------------------------
@@ -340,6 +341,11 @@ class Sandbox:
         if self.confined:
             command = isolation.bwrap_command(runtime=self._tmp / "runtime", sub=self._tmp / "sub", sys_path=sys_path,
                                               forbidden=self.forbidden, tmp_mb=self.limits.tmp_mb) + command
+            # The sandbox's processes, its init and fork server included, in a pids cgroup of their own
+            # where one can be made (RLIMIT_NPROC alone does not bind the host's root user).
+            self._cgroup = isolation.pids_cgroup(f"{self.sandbox_id}-{self.restarts}", self.limits.processes + 3)  # + bwrap, its init, the server
+            if self._cgroup is not None:
+                command = self._cgroup.prefix() + command
         self._errlog = open(self._tmp / "server.log", "w+b")
         self._proc = subprocess.Popen(
             command, pass_fds=[child_end.fileno()], stdin=subprocess.DEVNULL, stdout=self._errlog,
@@ -373,6 +379,9 @@ class Sandbox:
                 self._kill_server()
             self._proc = None
             self._errlog.close()
+        if self._cgroup is not None:
+            self._cgroup.remove()
+            self._cgroup = None
 
     def _server_dead(self) -> bool:
         return self._proc is not None and self._proc.poll() is not None

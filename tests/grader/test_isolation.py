@@ -13,7 +13,7 @@ import pytest
 
 import grader
 from grader import isolation
-from grader.sandbox import Limits, Sandbox, SandboxError, Session, StudentError
+from grader.sandbox import Limits, Sandbox, SandboxError, Session, StudentError, StudentTimeout
 
 REPO = Path(grader.__file__).resolve().parent.parent
 BWRAP_OK, BWRAP_WHY = isolation.probe()
@@ -120,11 +120,38 @@ def test_there_is_no_network(confined):
 def test_worker_process_count_is_limited(confined):
     """Is the number of processes a worker may start bounded by the `processes` limit?"""
     sub = confined(PROBE, processes=20)
+    if os.geteuid() == 0 and isolation.pids_hierarchy() is None:
+        pytest.skip("running as root without a writable pids cgroup: the kernel does not apply "
+                    "RLIMIT_NPROC to the host's root user")
     started, error = sub.mod.fork_many(100)
-    if os.geteuid() == 0:
-        pytest.skip("the kernel does not apply RLIMIT_NPROC to processes of the host's root user "
-                    f"(started {started}); the PID namespace still kills them at the end")
     assert started < 20 and error == "BlockingIOError"
+
+
+@needs_bwrap
+def test_a_fork_bomb_is_contained_and_leaves_nothing(confined):
+    """Does a fork bomb stop at the process limit, time out, and leave no process and no cgroup behind?"""
+    if os.geteuid() == 0 and isolation.pids_hierarchy() is None:
+        pytest.skip("running as root without a writable pids cgroup")
+    sub = confined("""
+        import os
+        def bomb():
+            while True:
+                try:
+                    os.fork()
+                except OSError:
+                    pass
+    """, processes=50, call_seconds=2)
+    sandbox = sub._sandbox
+    cgroup = sandbox._cgroup
+    with pytest.raises(StudentTimeout):
+        sub.mod.bomb()
+    if cgroup is not None:
+        assert int((cgroup.path / "pids.current").read_text()) <= 3  # init and fork server (and a reaped zombie)
+    assert sub.mod.__class__ is not None
+    sub.close()
+    sandbox.close()
+    if cgroup is not None:
+        assert not cgroup.path.exists()
 
 
 def test_python_paths_keep_outer_folders_only():
@@ -169,3 +196,20 @@ def test_without_bubblewrap_auto_falls_back_loudly_and_bubblewrap_refuses(tmp_pa
             isolation.resolve_mode("docker")
     finally:
         isolation.probe.cache_clear()
+
+
+def test_readme_documents_every_limit_with_its_default():
+    """Does the README's table of limits list every setting of Limits with its actual default?"""
+    import dataclasses
+    import re
+
+    text = (REPO / "README.md").read_text()
+    rows = dict(re.findall(r"^\| `(\w+)` \| `?([^|`]+?)`? \|", text, flags=re.M))
+    for field in dataclasses.fields(Limits):
+        assert field.name in rows, f"README lacks the limit {field.name}"
+        default = field.default
+        documented = rows[field.name]
+        if isinstance(default, (int, float)) and not isinstance(default, bool):
+            assert float(documented) == float(default), (field.name, documented, default)
+        else:
+            assert documented == str(default), (field.name, documented, default)
