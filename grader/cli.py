@@ -1,6 +1,7 @@
 """The ``dlgrade`` command line.
 
     dlgrade grade WEEK SUBMISSION_DIR [--json PATH] [--markdown PATH] [--device auto|cpu|cuda]
+    dlgrade grade-all WEEK SUBMISSIONS_DIR --out RESULTS_DIR [--jobs N]
     dlgrade check WEEK [DIR]
     dlgrade template [--check]
     dlgrade demo [WEEK ...]
@@ -8,12 +9,14 @@
     dlgrade nbgrader autograde WEEK --course COURSE_DIR
 
 Exit status: 0 whenever grading completed, whatever the score; 2 when the grader
-could not run (bad arguments, an unreadable folder, a broken course).
+could not run (bad arguments, an unreadable folder, a broken course); for grade-all,
+1 when some submissions could not be graded or were refused.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -81,6 +84,43 @@ def cmd_grade(args) -> int:
     if args.markdown:
         reports.write_markdown(result, args.markdown)
     return EXIT_OK
+
+
+def cmd_grade_all(args) -> int:
+    """Grade every student's submission into RESULTS_DIR (see grader.batch); exit status 1
+    when some could not be graded or were refused, so that a re-run is called for."""
+    from . import batch
+
+    week = Week.load(args.week, args.course)
+    src = _readable_dir(args.submissions)
+    if args.jobs < 1:
+        raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.device == "cuda":
+        from .engine import select_device
+
+        select_device("cuda")  # fails here, once, rather than for every student
+    out = Path(args.out)
+    if out.resolve() == src.resolve():
+        raise CourseError("--out must not be the submissions folder itself")
+    console = _console()
+    try:
+        run = batch.grade_all(week, src, out, jobs=args.jobs, device=args.device, call_timeout=args.call_timeout,
+                              memory_mb=args.memory_mb, isolation=getattr(args, "isolation", None),
+                              progress=batch.Progress(console))
+    except batch.BatchError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    batch.render_run(run, out, console, verbose=args.verbose)
+    if run.interrupted:
+        console.print("Interrupted: re-run the same command to finish (graded students are kept).", soft_wrap=True)
+        return 130
+    if run.failed:
+        console.print(f"{len(run.failed)} submission(s) could not be graded; re-run to retry.", style="bold red",
+                      soft_wrap=True)
+    if run.discovery.refused:
+        console.print(f"{len(run.discovery.refused)} submission(s) were refused; rename them and re-run.",
+                      style="bold red", soft_wrap=True)
+    return EXIT_OK if run.complete else 1
 
 
 def cmd_check(args) -> int:
@@ -221,6 +261,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--markdown", help="write the student's feedback as Markdown here")
     common(g)
     g.set_defaults(func=cmd_grade)
+
+    ga = sub.add_parser("grade-all", help="grade a whole class: one submission per student, resumable")
+    ga.add_argument("week", help="week1 … week6, or the week's folder name")
+    ga.add_argument("submissions", help="folder with one folder or .zip per student, or an nbgrader course")
+    ga.add_argument("--out", required=True, help="results folder: <student>/results.json, gradebook.csv, summary.md")
+    ga.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="judge processes grading in parallel (default: the number of cores)")
+    common(ga)
+    ga.set_defaults(func=cmd_grade_all)
 
     c = sub.add_parser("check", help="run the public checks on your own work")
     c.add_argument("week")
