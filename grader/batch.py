@@ -120,31 +120,33 @@ def discover(week: Week, submissions_dir: str | Path, exclude: Path | None = Non
     else:
         layout = "nbgrader" if root.name == "submitted" else "folders"
     found = Discovery(layout)
-    seen: dict[str, str] = {}
+    candidates: list[tuple[str, Submission]] = []
     for entry in sorted(root.iterdir(), key=lambda p: p.name):
         name = entry.name
         if name.startswith(".") or (exclude is not None and entry.resolve() in (exclude, *exclude.parents)):
             continue
         if entry.is_dir():
-            student = name
             inner = [entry / d for d in (week.name, week.short) if (entry / d).is_dir()]
             if not inner and layout == "nbgrader":
                 found.ignored.append((name, f"no {week.name}/ folder (nothing submitted for this week)"))
                 continue
-            path = inner[0] if inner else entry
+            candidates.append((name, Submission(name, inner[0] if inner else entry)))
         elif entry.is_file() and name.lower().endswith(".zip"):
-            student, path = name[:-4], entry
+            candidates.append((name, Submission(name[:-4], entry)))
         else:
             found.ignored.append((name, "neither a folder nor a .zip file"))
-            continue
-        why = unsafe_id(student)
-        if why is None and student.casefold() in seen:
-            why = f"another submission has the same id ({seen[student.casefold()]})"
+    same: dict[str, list[str]] = {}
+    for name, sub in candidates:
+        same.setdefault(sub.student.casefold(), []).append(name)
+    for name, sub in candidates:
+        why = unsafe_id(sub.student)
+        others = [n for n in same[sub.student.casefold()] if n != name]
+        if why is None and others:  # which is the student's? The instructor decides.
+            why = f"the same student id as {', '.join(others)} (ids must differ in more than case)"
         if why:
             found.refused.append((name, why))
-            continue
-        seen[student.casefold()] = name
-        found.submissions.append(Submission(student, path))
+        else:
+            found.submissions.append(sub)
     return found
 
 
@@ -671,8 +673,12 @@ def summary_markdown(summary: dict) -> str:
                 f"highest {format_points(summary['max'])}; {summary['full_marks']} with full marks.", "",
                 f"![Histogram of the scores]({HISTOGRAM})", "", "## Exercises", ""]
         for ex in summary["exercises"]:
-            count = f" ({ex['hints'][0]['count']} of {ex['failed']})" if ex["hints"] else ""
-            out.append(f"- {md_inline(exercise_line(ex))}{count}")
+            line = f"- {md_inline(exercise_line(ex))}"
+            if ex["hints"]:
+                line += f" ({ex['hints'][0]['count']} of {ex['failed']})"
+            if len(ex["hints"]) > 1:
+                line += "; then: " + ", ".join(f"{md_inline(h['hint'])} ({h['count']})" for h in ex["hints"][1:3])
+            out.append(line)
         out.append("")
         isolation = ", ".join(f"{md_inline(k)}: {v}" for k, v in summary["isolation"].items())
         out += [f"Isolation of student code: {isolation}.", ""]

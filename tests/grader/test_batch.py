@@ -1,0 +1,474 @@
+"""Grading a whole class (grader.batch, `dlgrade grade-all`): discovery of submissions,
+zips, hints and the class summary, and whole batches: a mixed class, a run killed
+halfway and resumed, a changed submission, a judge process that dies."""
+
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader import batch
+from grader.cli import apply_known_bad, known_bad_meta, main
+from grader.course import Week
+from grader.report import validate_gradescope
+
+from conftest import ROOT
+
+WEEK = Week.load("week1", ROOT)
+MODULES = WEEK.modules
+REF, BLANK = WEEK.solution_dir, WEEK.template_dir
+KNOWN_BAD = ROOT / "examples" / WEEK.name / "known_bad"
+ADAM_BAD = KNOWN_BAD / "adam_without_bias_correction.py"
+SOFTMAX_BAD = KNOWN_BAD / "softmax_over_columns.py"
+
+
+def copy_modules(src: Path, dest: Path) -> Path:
+    dest.mkdir(parents=True, exist_ok=True)
+    for module in MODULES:
+        shutil.copy(src / f"{module}.py", dest / f"{module}.py")
+    return dest
+
+
+def zip_modules(src: Path, dest: Path, folder: str = "") -> Path:
+    with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+        for module in MODULES:
+            zf.write(src / f"{module}.py", f"{folder}{module}.py")
+    return dest
+
+
+def grade_all(*args) -> int:
+    return main(["grade-all", "week1", *map(str, args), "--device", "cpu"])
+
+
+def snapshot(results: Path) -> dict:
+    """Every file under `results`, results.json without its execution time."""
+    out = {}
+    for p in sorted(results.rglob("*")):
+        if p.is_file():
+            data = p.read_bytes()
+            if p.name == "results.json":
+                data = json.loads(data)
+                data.pop("execution_time")
+            out[p.relative_to(results).as_posix()] = data
+    return out
+
+
+def stamps(results: Path) -> dict:
+    """student -> (inode, mtime) of their results.json."""
+    return {p.parent.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in results.glob("*/results.json")}
+
+
+# ----------------------------------------------------------------------- discovery
+
+
+def test_discover_reads_plain_folders_week_subfolders_and_zips(tmp_path):
+    """Are folders, <student>/<week>/ folders and zips found, sorted, and other files ignored?"""
+    copy_modules(REF, tmp_path / "bob")
+    copy_modules(REF, tmp_path / "alice" / WEEK.name)
+    zip_modules(REF, tmp_path / "carol.zip")
+    (tmp_path / "notes.txt").write_text("not a submission")
+    (tmp_path / ".DS_Store").write_text("")
+    found = batch.discover(WEEK, tmp_path)
+    assert found.layout == "folders"
+    assert [(s.student, s.path) for s in found.submissions] == [
+        ("alice", tmp_path / "alice" / WEEK.name), ("bob", tmp_path / "bob"), ("carol", tmp_path / "carol.zip")]
+    assert [name for name, _ in found.ignored] == ["notes.txt"]
+    assert found.refused == []
+
+
+@pytest.mark.parametrize("give_submitted", [False, True])
+def test_discover_reads_nbgrader_layout(tmp_path, give_submitted):
+    """Is an nbgrader course (or its submitted/ folder) read as submitted/<student>/<week>/,
+    skipping students who submitted only other weeks?"""
+    copy_modules(REF, tmp_path / "submitted" / "alice" / WEEK.name)
+    copy_modules(BLANK, tmp_path / "submitted" / "bob" / WEEK.name)
+    (tmp_path / "submitted" / "carol" / "week2_neural_networks").mkdir(parents=True)
+    (tmp_path / "source").mkdir()
+    found = batch.discover(WEEK, tmp_path / "submitted" if give_submitted else tmp_path)
+    assert found.layout == "nbgrader"
+    assert [(s.student, s.path.parent.name) for s in found.submissions] == [("alice", "alice"), ("bob", "bob")]
+    assert [name for name, _ in found.ignored] == ["carol"]
+
+
+@pytest.mark.parametrize("name", ["bad name", "-rf", "..x", "x" * 101, "ünï", "a;b", "gradebook.csv", "Summary.md"])
+def test_unsafe_student_ids_are_refused(name):
+    """Is every id that could not safely name a results folder refused with a reason?"""
+    assert batch.unsafe_id(name)
+
+
+@pytest.mark.parametrize("name", ["alice", "s1234567", "jean-luc.picard", "a_b", "alice@uni.edu"])
+def test_ordinary_student_ids_are_accepted(name):
+    assert batch.unsafe_id(name) is None
+
+
+def test_discover_refuses_unsafe_and_duplicate_ids_without_crashing(tmp_path):
+    """Are unsafe folder and zip names, and ids given twice (even in another case), refused
+    with a reason, the rest kept?"""
+    for name in ("bad name", "alice", "gradebook.csv", "bob"):
+        copy_modules(REF, tmp_path / name)
+    zip_modules(REF, tmp_path / "evil$(rm).zip")
+    zip_modules(REF, tmp_path / "Alice.zip")
+    found = batch.discover(WEEK, tmp_path)
+    assert [s.student for s in found.submissions] == ["bob"]
+    refused = dict(found.refused)
+    assert sorted(refused) == ["Alice.zip", "alice", "bad name", "evil$(rm).zip", "gradebook.csv"]
+    assert "the same student id as alice" in refused["Alice.zip"]
+
+
+def test_discover_leaves_out_a_results_folder_inside(tmp_path):
+    """Is RESULTS_DIR, when it lies inside SUBMISSIONS_DIR, not taken for a student?"""
+    copy_modules(REF, tmp_path / "alice")
+    (tmp_path / "results").mkdir()
+    found = batch.discover(WEEK, tmp_path, exclude=(tmp_path / "results").resolve())
+    assert [s.student for s in found.submissions] == ["alice"]
+
+
+# ---------------------------------------------------------------------------- zips
+
+
+@pytest.mark.parametrize("folder", ["", "week1_linear_models/", "my work/"])
+def test_zip_modules_at_top_or_in_one_folder_are_extracted(tmp_path, folder):
+    """Are the modules extracted whether they sit at the zip's top or in one folder?"""
+    z = zip_modules(REF, tmp_path / "alice.zip", folder)
+    dest = tmp_path / "out"
+    dest.mkdir()
+    assert batch.extract_zip(z, dest, MODULES) == []
+    assert sorted(p.name for p in dest.iterdir()) == sorted(f"{m}.py" for m in MODULES)
+    assert (dest / "optimizers.py").read_bytes() == (REF / "optimizers.py").read_bytes()
+
+
+def test_zip_takes_the_shallowest_folder_and_skips_macos_metadata(tmp_path):
+    """With copies at two depths (and __MACOSX noise), are the shallowest ones used?"""
+    z = tmp_path / "a.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("deep/er/regression.py", "DEEP = 1\n")
+        zf.writestr("top/regression.py", "TOP = 1\n")
+        zf.writestr("__MACOSX/regression.py", "MAC = 1\n")
+    dest = tmp_path / "out"
+    dest.mkdir()
+    batch.extract_zip(z, dest, MODULES)
+    assert (dest / "regression.py").read_text() == "TOP = 1\n"
+
+
+def test_corrupt_zip_gives_a_note_and_nothing(tmp_path):
+    """Is a file that is not a zip reported in a note, nothing extracted, nothing raised?"""
+    z = tmp_path / "alice.zip"
+    z.write_bytes(b"PK\x03\x04 this is not really a zip")
+    dest = tmp_path / "out"
+    dest.mkdir()
+    notes = batch.extract_zip(z, dest, MODULES)
+    assert len(notes) == 1 and "could not be read as a zip file" in notes[0]
+    assert list(dest.iterdir()) == []
+
+
+def test_zip_never_writes_outside_and_never_extracts_links(tmp_path):
+    """Are members with `..` or absolute paths and symbolic links skipped (with a note),
+    and nothing written outside the destination?"""
+    z = tmp_path / "alice.zip"
+    with zipfile.ZipFile(z, "w") as zf:
+        zf.writestr("../regression.py", "EVIL = 1\n")
+        zf.writestr("/tmp/classification.py", "EVIL = 1\n")
+        zf.writestr("a/../../optimizers.py", "EVIL = 1\n")
+        link = zipfile.ZipInfo("training.py")
+        link.external_attr = (0o120777 << 16)
+        zf.writestr(link, "/etc/passwd")
+    dest = tmp_path / "deep" / "out"
+    dest.mkdir(parents=True)
+    notes = batch.extract_zip(z, dest, MODULES)
+    assert list(dest.iterdir()) == []
+    assert not (tmp_path / "deep" / "regression.py").exists() and not (tmp_path / "optimizers.py").exists()
+    assert sum("outside the archive" in n for n in notes) == 3
+    assert sum("symbolic link" in n for n in notes) == 1
+
+
+def test_zip_bomb_and_too_many_members_are_not_extracted(tmp_path):
+    """Is a zip that unpacks past the size cap, or holds too many entries, left unextracted?"""
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("regression.py", b"0" * (batch.ZIP_MAX_BYTES + 1))
+    assert bomb.stat().st_size < 100_000
+    many = tmp_path / "many.zip"
+    with zipfile.ZipFile(many, "w") as zf:
+        for i in range(11):
+            zf.writestr(f"junk{i}.txt", "")
+        zf.writestr("regression.py", "X = 1\n")
+    for z, kwargs, words in ((bomb, {}, "MB"), (many, {"max_members": 10}, "entries")):
+        dest = tmp_path / z.stem
+        dest.mkdir()
+        notes = batch.extract_zip(z, dest, MODULES, **kwargs)
+        assert len(notes) == 1 and words in notes[0] and "nothing was extracted" in notes[0]
+        assert list(dest.iterdir()) == []
+
+
+# --------------------------------------------------------------------- fingerprints
+
+
+def test_fingerprint_follows_the_module_files_only(tmp_path):
+    """Does the fingerprint change with a module file's content, and only with that?"""
+    sub = batch.Submission("alice", copy_modules(REF, tmp_path / "alice"))
+    before = batch.fingerprint(sub, MODULES, "key")
+    (tmp_path / "alice" / "notes.txt").write_text("unrelated")
+    assert batch.fingerprint(sub, MODULES, "key") == before
+    assert batch.fingerprint(sub, MODULES, "other key") != before
+    with open(tmp_path / "alice" / "training.py", "a") as f:
+        f.write("\n# changed\n")
+    assert batch.fingerprint(sub, MODULES, "key") != before
+
+
+# ---------------------------------------------------------------------------- hints
+
+
+@pytest.mark.parametrize("status, output, hint", [
+    ("failed", "after step 3 ...: got 0.41, expected 0.39. This is exactly what Adam without bias correction gives.",
+     "Adam without bias correction"),
+    ("failed", "at (2, 1): got 1.5\nexpected 2. This is exactly what softmax over\ncolumns (axis=0) gives.",
+     "softmax over columns (axis=0)"),
+    ("not implemented", "Not implemented yet: week1.adam still raises NotImplementedError.", "not implemented yet"),
+    ("timeout", "Your code did not finish within 20 s and was stopped.", "timed out"),
+    ("error", "Your code raised an exception: NameError: name 'np' is not defined\n  File ...", "raised NameError"),
+    ("error", "Your code raised an exception: SGD.step raised SystemExit: 0", "raised SystemExit"),
+    ("error", "Your code raised an exception: ridge (memory limit 4096 MB) raised MemoryError: Unable to allocate",
+     "raised MemoryError"),
+    ("error", "regression.py is missing from the submission", "regression.py is missing from the submission"),
+    ("failed", "index 0 came before index 1 in 86% of 200 epochs, expected about 50%",
+     "index # came before index # in #% of # epochs, expected about #%"),
+])
+def test_check_hint(status, output, hint):
+    """Does a check's hint name the known mistake, the status, the exception, or the normalised first line?"""
+    assert batch.check_hint(status, output) == hint
+
+
+def test_hints_of_similar_messages_group_together():
+    """Do two messages that differ only in their numbers give the same hint, and do names
+    with digits in them (week1, float32) stay as they are?"""
+    a = "after step 1, parameter 0 (shape (3,)), index (1,): the element moved by -0.0341352 from its start 0.821618"
+    b = "after step 7, parameter 2 (shape (5,)), index (4,): the element moved by 4.4e-06 from its start -1.35975"
+    assert batch.check_hint("failed", a) == batch.check_hint("failed", b) == (
+        "after step #, parameter # (shape (#,)), index (#,): the element moved by # from its start #")
+    assert batch.normalise("week1.adam in float32 for x2") == "week1.adam in float32 for x2"
+
+
+def meta(student, score, exercises, isolation="bubblewrap", notes=()):
+    """A grading.json as the summary reads it; exercises: (id, score, max, hint)."""
+    return {"student": student, "score": score, "max_score": sum(e[2] for e in exercises), "isolation": isolation,
+            "notes": list(notes), "exercises": [{"id": i, "score": s, "max_score": m, "status": "passed" if s == m
+                                                 else "failed", "hint": h} for i, s, m, h in exercises]}
+
+
+def test_class_summary_counts_failures_and_ranks_hints():
+    """Does the summary give, per exercise, the share that lost points and the most common hint?"""
+    bias, eps = "Adam without bias correction", "eps inside the square root"
+    metas = [meta("a", 7, [("week1.sgd", 3, 3, ""), ("week1.adam", 4, 4, "")]),
+             meta("b", 3, [("week1.sgd", 3, 3, ""), ("week1.adam", 0, 4, bias)]),
+             meta("c", 3, [("week1.sgd", 3, 3, ""), ("week1.adam", 0, 4, eps)]),
+             meta("d", 0, [("week1.sgd", 0, 3, "not implemented yet"), ("week1.adam", 0, 4, bias)])]
+    s = batch.class_summary("week1_linear_models", metas, {"e": "the judge process died"}, [("x y", "unsafe")])
+    adam = next(e for e in s["exercises"] if e["id"] == "week1.adam")
+    assert (adam["failed"], adam["failed_percent"]) == (3, 75)
+    assert adam["hints"] == [{"hint": bias, "count": 2}, {"hint": eps, "count": 1}]
+    assert batch.exercise_line(adam) == f"75% failed week1.adam; most common: {bias}"
+    assert (s["graded"], s["mean"], s["median"], s["min"], s["max"], s["full_marks"]) == (4, 3.25, 3, 0, 7, 1)
+    md = batch.summary_markdown(s)
+    assert f"75% failed week1.adam; most common: {bias} (2 of 3); then: {eps} (1)" in md
+    assert "25% failed week1.sgd; most common: not implemented yet" in md
+    assert "`e`: the judge process died" in md and "`x y`: unsafe" in md
+    assert "not isolated" not in md.lower()
+
+
+def test_summary_says_loudly_when_code_was_not_isolated():
+    """Does an "rlimits only" grading make the summary and the console warn?"""
+    from rich.console import Console
+
+    metas = [meta("a", 1, [("week1.sgd", 1, 1, "")], isolation="rlimits only"),
+             meta("b", 1, [("week1.sgd", 1, 1, "")], isolation="")]
+    s = batch.class_summary("week1_linear_models", metas, {}, [])
+    assert s["not_isolated"] == ["a"]
+    assert "**Warning:" in batch.summary_markdown(s) and "NOT isolated" in batch.summary_markdown(s)
+    console = Console(record=True, width=200)
+    run = batch.BatchRun(batch.Discovery("folders"), s)
+    batch.render_run(run, Path("out"), console)
+    assert "WARNING: 1 of 2 submissions were graded with rlimits only" in console.export_text()
+
+
+def test_gradebook_has_one_sorted_row_per_student():
+    """Is the gradebook sorted by student, with each exercise's points and unfinished students marked?"""
+    metas = [meta("zoe", 3, [("week1.sgd", 3, 3, ""), ("week1.adam", 0, 4, "x")], notes=["regression.py is missing"]),
+             meta("adam", 2.5, [("week1.sgd", 2.5, 3, "y"), ("week1.adam", 0, 4, "x")])]
+    text = batch.gradebook_csv(metas, {"bob": "the judge process died"}, ["week1.sgd", "week1.adam"])
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows == [["student", "score", "max_score", "week1.sgd", "week1.adam", "status", "notes"],
+                    ["adam", "2.5", "7", "2.5", "0", "graded", ""],
+                    ["bob", "", "", "", "", "not graded", "the judge process died"],
+                    ["zoe", "3", "7", "3", "0", "graded", "regression.py is missing"]]
+
+
+def test_bad_arguments_exit_2(tmp_path):
+    """Do an unknown week, a missing folder and --jobs 0 exit with status 2?"""
+    out = tmp_path / "out"
+    assert main(["grade-all", "week9", str(tmp_path), "--out", str(out)]) == 2
+    assert main(["grade-all", "week1", str(tmp_path / "nope"), "--out", str(out)]) == 2
+    assert main(["grade-all", "week1", str(tmp_path), "--out", str(out), "--jobs", "0"]) == 2
+
+
+def test_only_refused_submissions_exit_1_with_a_summary(tmp_path, capsys):
+    """With nothing gradable but a refused name, is there no crash, exit 1, and a summary naming it?"""
+    copy_modules(REF, tmp_path / "subs" / "bad name")
+    assert grade_all(tmp_path / "subs", "--out", tmp_path / "out") == 1
+    assert "refused 'bad name'" in capsys.readouterr().out
+    assert "`bad name`" in (tmp_path / "out" / "summary.md").read_text()
+    assert (tmp_path / "out" / "gradebook.csv").read_text().count("\n") == 1
+
+
+# ------------------------------------------------------------------- whole batches
+
+
+@pytest.fixture(scope="module")
+def klass(tmp_path_factory):
+    """A class of nine: correct (plain, nested, zipped), buggy, blank and broken submissions."""
+    root = tmp_path_factory.mktemp("class")
+    subs = root / "subs"
+    copy_modules(REF, subs / "ref_plain")
+    copy_modules(REF, subs / "ref_nested" / WEEK.name)
+    zip_modules(REF, subs / "ref_zip.zip", f"{WEEK.name}/")
+    apply_known_bad(WEEK, ADAM_BAD, subs / "bad_adam")
+    apply_known_bad(WEEK, SOFTMAX_BAD, subs / "bad_softmax")
+    copy_modules(BLANK, subs / "blank")
+    (subs / "empty").mkdir()
+    (subs / "corrupt.zip").write_bytes(b"definitely not a zip")
+    with zipfile.ZipFile(subs / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("regression.py", b"\0" * (batch.ZIP_MAX_BYTES + 1))
+    return subs
+
+
+@pytest.fixture(scope="module")
+def graded(klass, tmp_path_factory):
+    """The class graded in one uninterrupted run: (results folder, exit status, console output)."""
+    out = tmp_path_factory.mktemp("results") / "out"
+    proc = subprocess.run([sys.executable, "-m", "grader", "grade-all", "week1", str(klass), "--out", str(out),
+                           "--jobs", "2", "--device", "cpu"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    return out, proc.returncode, proc.stdout + proc.stderr
+
+
+def test_grade_all_grades_a_mixed_class(klass, graded):
+    """Does grade-all give each student a valid results.json with the right score, a gradebook,
+    a summary naming a known-bad patch's mistake, and a histogram?"""
+    out, code, console = graded
+    assert code == 0, console
+    students = sorted(p.stem for p in klass.iterdir())
+    scores = {}
+    for student in students:
+        data = json.loads((out / student / "results.json").read_text())
+        assert validate_gradescope(data) == [], student
+        assert (out / student / "feedback.md").read_text().startswith(f"# Feedback for {WEEK.name}: {student}")
+        scores[student] = data["score"]
+    assert scores["ref_plain"] == scores["ref_nested"] == scores["ref_zip"] == 63
+    assert scores["blank"] == scores["empty"] == scores["corrupt"] == scores["bomb"] == 0
+    assert 0 < scores["bad_adam"] < 63 and 0 < scores["bad_softmax"] < 63
+    corrupt = json.loads((out / "corrupt" / "results.json").read_text())
+    assert "corrupt.zip could not be read as a zip file" in corrupt["output"]
+    assert "regression.py is missing from the submission" in corrupt["output"]
+    assert "nothing was extracted" in (out / "bomb" / "feedback.md").read_text()
+
+    rows = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
+    assert [r["student"] for r in rows] == students
+    assert all(r["status"] == "graded" and r["max_score"] == "63" for r in rows)
+    bad_adam = next(r for r in rows if r["student"] == "bad_adam")
+    assert bad_adam["week1.adam"] == "0" and bad_adam["week1.sgd"] == "4"
+    assert "execution" not in (out / "gradebook.csv").read_text()
+
+    summary = (out / "summary.md").read_text()
+    for patch, exercise in ((ADAM_BAD, "week1.adam"), (SOFTMAX_BAD, "week1.softmax")):
+        line = next(line for line in summary.splitlines() if f"failed {exercise};" in line)
+        assert line.startswith(f"- 56% failed {exercise}; most common: ")  # 5 of 9: blank, empty, 2 zips, the bug
+        assert known_bad_meta(patch)["HINT"] in line.split("; then: ")[1]
+    assert "9 submissions graded." in summary
+    assert json.loads((out / "summary.json").read_text())["graded"] == 9
+    assert (out / "histogram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "[9/9]" in console and "ref_plain 63/63" in console
+
+
+def test_rerun_skips_everything_and_changes_nothing(klass, graded, tmp_path):
+    """Does a second run over unchanged submissions grade nobody and rewrite identical class files?"""
+    out = tmp_path / "out"
+    shutil.copytree(graded[0], out)
+    before, stamped = snapshot(out), stamps(out)
+    assert grade_all(klass, "--out", out, "--jobs", "2") == 0
+    assert snapshot(out) == before and stamps(out) == stamped
+
+
+def test_killed_run_resumes_to_the_uninterrupted_result(klass, graded, tmp_path):
+    """After SIGKILL of the whole run halfway, is every file whole, and does a re-run grade only the
+    unfinished students and end with exactly the files of an uninterrupted run?"""
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "grader", "grade-all", "week1", str(klass), "--out", str(out), "--jobs", "2",
+           "--device", "cpu"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list(out.glob("*/results.json"))) < 4 and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    done = stamps(out)
+    assert 4 <= len(done) < 9, "the run was not killed halfway"
+    for p in out.rglob("*"):  # whole, never half-written (temporary files aside)
+        if p.name in ("results.json", "grading.json"):
+            json.loads(p.read_text())
+        elif p.name == "feedback.md":
+            assert p.read_text().endswith(("after any change.\n", "before you resubmit.\n"))
+
+    assert grade_all(klass, "--out", out, "--jobs", "2") == 0
+    assert snapshot(out) == snapshot(graded[0])
+    assert {s: v for s, v in stamps(out).items() if s in done} == done  # finished students were not regraded
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_changed_submission_is_regraded(klass, graded, tmp_path):
+    """When one student's module file changes after grading, is that student (and only they) regraded?"""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    shutil.copytree(klass, subs)
+    shutil.copytree(graded[0], out)
+    before = stamps(out)
+    copy_modules(REF, subs / "blank")  # blank now submits the reference
+    assert grade_all(subs, "--out", out, "--jobs", "2") == 0
+    after = stamps(out)
+    assert [s for s in after if after[s] != before[s]] == ["blank"]
+    assert json.loads((out / "blank" / "results.json").read_text())["score"] == 63
+    row = next(r for r in csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())) if r["student"] == "blank")
+    assert row["score"] == "63"
+
+
+def test_dead_judge_costs_only_its_student_who_is_retried(tmp_path, monkeypatch, capsys):
+    """When the judge process grading one student dies, is only that student left ungraded (exit 1,
+    reported), the judge replaced, and the student graded by the next run?"""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    copy_modules(BLANK, subs / "alice")
+    copy_modules(BLANK, subs / "bob")
+    copy_modules(BLANK, subs / "carol")
+    monkeypatch.setenv(batch.KILL_JUDGE_ENV, "alice")
+    assert grade_all(subs, "--out", out, "--jobs", "1") == 1
+    console = capsys.readouterr().out
+    assert "could not grade alice: the judge process died" in console
+    assert "could not be graded; re-run to retry" in console
+    assert not (out / "alice" / "results.json").exists()
+    assert sorted(stamps(out)) == ["bob", "carol"]
+    row = next(r for r in csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())) if r["student"] == "alice")
+    assert row["status"] == "not graded"
+
+    monkeypatch.delenv(batch.KILL_JUDGE_ENV)
+    before = stamps(out)
+    assert grade_all(subs, "--out", out, "--jobs", "2") == 0
+    after = stamps(out)
+    assert sorted(after) == ["alice", "bob", "carol"]
+    assert {s: after[s] for s in before} == before
