@@ -780,7 +780,21 @@ class BatchRun:
 
 
 class BatchError(Exception):
-    """The batch cannot run at all (another run holds the results folder)."""
+    """The batch cannot run at all (another run holds the results folder, or the
+    isolation asked for is not available)."""
+
+
+def resolved_isolation(requested: str | None) -> str:
+    """How student code will be confined ("bubblewrap" or "rlimits only"), part of the
+    fingerprint: installing bubblewrap regrades what was graded without it."""
+    try:
+        from .isolation import resolve_mode
+    except ImportError:  # a grader without isolation modes
+        return requested or "auto"
+    try:
+        return resolve_mode(requested or "auto")[0]
+    except RuntimeError as e:  # bubblewrap required but not available
+        raise BatchError(str(e)) from None
 
 
 class Progress:
@@ -847,7 +861,7 @@ def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, jobs: int, 
                progress: Progress | None) -> BatchRun:
     found = discover(week, submissions_dir, exclude=results_dir)
     clean_stray_files(results_dir)
-    key = grading_key(week, {k: v for k, v in options.items() if k != "isolation"})
+    key = grading_key(week, {**options, "isolation": resolved_isolation(options["isolation"])})
     prints = {s.student: fingerprint(s, week.modules, key) for s in found.submissions}
     todo = [s for s in found.submissions if finished(results_dir / s.student, prints[s.student]) is None]
     run = BatchRun(found, {}, skipped=len(found.submissions) - len(todo))
