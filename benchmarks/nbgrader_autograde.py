@@ -1,19 +1,22 @@
 """Wall time of `nbgrader autograde` (executes every notebook) against `dlgrade nbgrader
-autograde` (judges the module files, never runs a notebook) on the same week 1 submissions.
+autograde` (judges the module files, never runs a notebook) and `dlgrade grade-all` (the
+same judge in parallel, long-lived processes) on the same week 1 submissions.
 
     python benchmarks/nbgrader_autograde.py [--submissions 20]
 
 Builds a course with `dlgrade nbgrader init` and `nbgrader generate_assignment`, puts the
 submissions straight into submitted/ (as `nbgrader collect` would): the reference, the
 blank release and known-bad ones (examples/week1_linear_models/known_bad/, applied with
-`grader.cli.apply_known_bad`), each with the released notebook. Two copies of the course
-are graded, one by each command, each a fresh process. Prints both wall times and each
-submission's score from both gradebooks.
+`grader.cli.apply_known_bad`), each with the released notebook. Three copies of the course
+are graded, one by each command, each a fresh process (grade-all reads submitted/ and
+writes its results outside the course, with --jobs the number of CPUs). Prints the wall
+times and each submission's score from both gradebooks and from grade-all's gradebook.csv.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import shutil
 import subprocess
@@ -89,20 +92,29 @@ def main() -> None:
             (dest / "timestamp.txt").write_text("2025-03-01 12:00:00.000000 UTC")
         twin = tmp / "dlgrade"
         shutil.copytree(course, twin)
+        batch_course, batch_out = tmp / "grade-all", tmp / "grade-all-results"
+        shutil.copytree(course, batch_course)
 
         t_nb, rc_nb = timed([sys.executable, "-m", "nbgrader", "autograde", week.name], course, env)
         t_dl, rc_dl = timed([sys.executable, "-c", DLGRADE, "--course", str(ROOT), "nbgrader", "autograde",
                              week.short, "--course", str(twin), "--device", "cpu"], twin, env)
+        t_ga, rc_ga = timed([sys.executable, "-m", "grader", "--course", str(ROOT), "grade-all", week.short,
+                             str(batch_course), "--out", str(batch_out), "--device", "cpu"], ROOT, env)
         nb, dl = gradebook_scores(course, week.name), gradebook_scores(twin, week.name)
+        with open(batch_out / "gradebook.csv") as f:
+            ga = {r["student"]: float(r["score"]) if r["score"] else float("nan") for r in csv.DictReader(f)}
         n = len(nb)
         print(f"{n} week 1 submissions, {os.cpu_count()} CPUs")
-        print(f"{'command':32s} {'wall s':>8s} {'s/submission':>13s} {'exit':>5s}")
-        print(f"{'nbgrader autograde':32s} {t_nb:8.1f} {t_nb / n:13.2f} {rc_nb:5d}")
-        print(f"{'dlgrade nbgrader autograde':32s} {t_dl:8.1f} {t_dl / n:13.2f} {rc_dl:5d}")
-        print(f"speed-up: {t_nb / t_dl:.1f}x")
-        print(f"\n{'submission':44s} {'nbgrader':>9s} {'dlgrade':>8s}")
+        print(f"{'command':44s} {'wall s':>8s} {'s/submission':>13s} {'exit':>5s}")
+        print(f"{'nbgrader autograde':44s} {t_nb:8.1f} {t_nb / n:13.2f} {rc_nb:5d}")
+        print(f"{'dlgrade nbgrader autograde':44s} {t_dl:8.1f} {t_dl / n:13.2f} {rc_dl:5d}")
+        print(f"{f'dlgrade grade-all (--jobs {os.cpu_count()})':44s} {t_ga:8.1f} {t_ga / n:13.2f} {rc_ga:5d}")
+        print(f"speed-up over nbgrader autograde: {t_nb / t_dl:.1f}x (dlgrade nbgrader autograde), "
+              f"{t_nb / t_ga:.1f}x (dlgrade grade-all)")
+        print(f"\n{'submission':44s} {'nbgrader':>9s} {'dlgrade':>8s} {'grade-all':>10s}")
         for student in sorted(nb):
-            print(f"{student:44s} {nb[student]:9g} {dl.get(student, float('nan')):8g}")
+            print(f"{student:44s} {nb[student]:9g} {dl.get(student, float('nan')):8g} "
+                  f"{ga.get(student, float('nan')):10g}")
         if args.keep:
             print(f"\ncourses kept in {tmp}")
     finally:
