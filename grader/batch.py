@@ -19,7 +19,8 @@ the sha256 of the submitted module files (or of the zip), the week, the grading 
 and the week's checks, rubric and reference solution. So after a kill at any instant a
 re-run regrades exactly the unfinished and the changed submissions, and ends with the
 files an uninterrupted run writes (timings aside). Stray temporary files of a killed run
-are removed first; a lock file keeps two runs out of one RESULTS_DIR.
+are removed first, and so are the judges' temporary folders, which live in
+RESULTS_DIR/.dlgrade-scratch/; a lock file keeps two runs out of one RESULTS_DIR.
 
 Parallelism. ``jobs`` long-lived judge processes (multiprocessing "spawn": the parent
 may hold threads), each grading one student at a time with
@@ -39,6 +40,7 @@ import json
 import os
 import random
 import re
+import shutil
 import signal
 import statistics
 import sys
@@ -62,6 +64,7 @@ from .scoring import ERROR, NOT_IMPLEMENTED, PASSED, TIMEOUT, GradeReport
 RESULTS, FEEDBACK, META = "results.json", "feedback.md", "grading.json"
 GRADEBOOK, SUMMARY_MD, SUMMARY_JSON, HISTOGRAM = "gradebook.csv", "summary.md", "summary.json", "histogram.png"
 LOCK = ".dlgrade-grade-all.lock"
+SCRATCH = ".dlgrade-scratch"  # the judges' temporary files (sandboxes, unpacked zips), removed by every run
 OWN_FILES = (RESULTS, FEEDBACK, META, GRADEBOOK, SUMMARY_MD, SUMMARY_JSON, HISTOGRAM)
 STRAY_TMP = re.compile(r"^\.(%s)\..+\.tmp$" % "|".join(re.escape(n) for n in OWN_FILES))
 META_FORMAT = 1
@@ -456,6 +459,7 @@ def _judge_main(conn, config: dict) -> None:
     ("failed", student, why)."""
     signal.signal(signal.SIGINT, lambda *a: None)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))  # unwinds: sandboxes and temporary files go
+    tempfile.tempdir = config["scratch"]  # what a killed judge leaves there, the run removes
     from .sandbox import Limits
 
     week = Week.load(config["week"], config["course"])
@@ -881,14 +885,20 @@ def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, jobs: int, 
         invalidate(results_dir / s.student)
     if progress:
         progress.start(len(found.submissions), run.skipped)
-    config = {"week": week.name, "course": str(week.root), "results_dir": str(results_dir), "options": options}
+    scratch = results_dir / SCRATCH
+    shutil.rmtree(scratch, ignore_errors=True)
+    config = {"week": week.name, "course": str(week.root), "results_dir": str(results_dir), "options": options,
+              "scratch": str(scratch)}
     try:
-        run_judges([(s.student, str(s.path), prints[s.student]) for s in todo], jobs, config, on_result)
+        if todo:
+            scratch.mkdir()
+            run_judges([(s.student, str(s.path), prints[s.student]) for s in todo], jobs, config, on_result)
     except KeyboardInterrupt:
         run.interrupted = True
     finally:
         if progress:
             progress.stop()
+        shutil.rmtree(scratch, ignore_errors=True)
     metas, not_graded = [], {}
     for s in found.submissions:
         meta = finished(results_dir / s.student, prints[s.student])
@@ -914,7 +924,7 @@ def render_run(run: BatchRun, results_dir: Path, console, verbose: bool = False)
         say(f"ignored {printable(name)!r}: {why}", "dim")
     for student, why in sorted(run.failed.items()):
         say(f"could not grade {student}: {why}", "red")
-    line = f"{s['week']}: {s['graded']} graded ({run.graded} in this run, {run.skipped} unchanged since graded)"
+    line = f"{s['week']}: {s['graded']} graded ({s['graded'] - run.skipped} in this run, {run.skipped} unchanged)"
     if s["graded"]:
         line += f", mean {format_points(s['mean'])} / {format_points(s['max_score'])}"
     say(line)
