@@ -150,6 +150,7 @@ def discover(week: Week, submissions_dir: str | Path, exclude: Path | None = Non
             found.refused.append((name, why))
         else:
             found.submissions.append(sub)
+    found.submissions.sort(key=lambda sub: sub.student)
     return found
 
 
