@@ -107,6 +107,7 @@ def test_unsafe_student_ids_are_refused(name):
 
 @pytest.mark.parametrize("name", ["alice", "s1234567", "jean-luc.picard", "a_b", "alice@uni.edu"])
 def test_ordinary_student_ids_are_accepted(name):
+    """Are ordinary ids (logins, numbers, e-mail addresses) accepted?"""
     assert batch.unsafe_id(name) is None
 
 
