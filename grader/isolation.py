@@ -102,86 +102,132 @@ def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: l
     return cmd
 
 
-# ---------------------------------------------------------------------------- process count
+# ---------------------------------------------------------------------------- cgroups
 # RLIMIT_NPROC counts the processes of a user, and the kernel does not apply it to the
-# host's root user at all. Where the grader may create a cgroup (usually as root), a
-# pids cgroup per sandbox bounds the processes of that sandbox alone.
+# host's root user at all; RLIMIT_AS bounds one process, not the sum of them, nor the
+# private /tmp. Where the grader may create cgroups (usually as root), each sandbox gets
+# its own, below the grader's own cgroup (so every limit above it still holds), with a
+# pids limit and a memory limit for all its processes and its tmpfs together.
 
 CGROUP_GROUP = "dlgrade"
+CONTROLLERS = ("pids", "memory")
+
+
+def _own_cgroups() -> dict[str, str]:
+    """controller ('' for cgroup v2) -> this process's cgroup path, from /proc/self/cgroup."""
+    out = {}
+    try:
+        for line in Path("/proc/self/cgroup").read_text().splitlines():
+            _, names, path = line.split(":", 2)
+            for name in names.split(",") if names else [""]:
+                out[name] = path
+    except (OSError, ValueError):
+        pass
+    return out
 
 
 @functools.lru_cache(maxsize=None)
-def pids_hierarchy() -> Path | None:
-    """The folder under which this process may create pids cgroups, or None."""
-    candidates = []
+def cgroup_bases() -> dict[str, Path]:
+    """controller -> a folder under which this process may create that controller's cgroups
+    (one folder may serve both under cgroup v2). Empty when none can be made."""
+    own = _own_cgroups()
     try:
-        mounts = Path("/proc/self/mounts").read_text().splitlines()
+        mounts = [line.split() for line in Path("/proc/self/mounts").read_text().splitlines()]
     except OSError:
-        return None
-    for line in mounts:
-        parts = line.split()
+        return {}
+    found: dict[str, Path] = {}
+    for parts in mounts:
         if len(parts) < 4:
             continue
-        where, kind, options = parts[1], parts[2], parts[3].split(",")
-        if kind == "cgroup" and "pids" in options:
-            candidates.append((Path(where), False))
-        elif kind == "cgroup2":
-            candidates.append((Path(where), True))
-    for where, v2 in candidates:
-        if v2:
+        where, kind, options = Path(parts[1]), parts[2], parts[3].split(",")
+        if kind == "cgroup":
+            names = [c for c in CONTROLLERS if c in options and c not in found]
+            for name in names:
+                base = where / own.get(name, "/").lstrip("/") / CGROUP_GROUP
+                if _make_group(base, v2=False):
+                    found[name] = base
+        elif kind == "cgroup2" and "" in own:
+            base = where / own[""].lstrip("/") / CGROUP_GROUP
             try:
-                if "pids" not in (where / "cgroup.subtree_control").read_text().split():
-                    continue
+                available = (base.parent / "cgroup.subtree_control").read_text().split()
             except OSError:
                 continue
-        group = where / CGROUP_GROUP
+            names = [c for c in CONTROLLERS if c in available and c not in found]
+            if names and _make_group(base, v2=True, enable=names):
+                found.update({name: base for name in names})
+    return found
+
+
+def _make_group(base: Path, v2: bool, enable=()) -> bool:
+    try:
+        base.mkdir(exist_ok=True)
+        if v2:
+            (base / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in enable))
+        return os.access(base / "cgroup.procs", os.W_OK)
+    except OSError:
+        return False
+
+
+class SandboxCgroup:
+    """The cgroups of one sandbox: at most `processes` processes and threads, and
+    `memory_mb` of memory (its processes and its tmpfs pages together), where the
+    controllers are available. `limits` names the ones in force."""
+
+    def __init__(self, name: str, processes: int, memory_mb: int):
+        self.paths: list[Path] = []
+        self.limits: list[str] = []
+        bases = cgroup_bases()
+        for base in dict.fromkeys(bases.values()):
+            _remove_stale(base)
         try:
-            group.mkdir(exist_ok=True)
-            if v2:
-                (group / "cgroup.subtree_control").write_text("+pids")
-        except OSError:
-            continue
-        if os.access(group, os.W_OK):
-            return group
-    return None
-
-
-class PidsCgroup:
-    """A pids cgroup for one sandbox: at most `limit` processes and threads in it."""
-
-    def __init__(self, name: str, limit: int):
-        base = pids_hierarchy()
-        if base is None:
-            raise OSError("no writable pids cgroup hierarchy")
-        _remove_stale(base)
-        self.path = base / name
-        self.path.mkdir()
-        try:
-            (self.path / "pids.max").write_text(str(int(limit)))
+            for controller, base in bases.items():
+                path = base / name
+                if path not in self.paths:
+                    path.mkdir()
+                    self.paths.append(path)
+                if controller == "pids":
+                    (path / "pids.max").write_text(str(int(processes)))
+                elif (path / "memory.max").exists():
+                    (path / "memory.max").write_text(str(int(memory_mb) << 20))
+                    (path / "memory.swap.max").exists() and (path / "memory.swap.max").write_text("0")
+                else:
+                    (path / "memory.limit_in_bytes").write_text(str(int(memory_mb) << 20))
+                self.limits.append(controller)
         except OSError:
             self.remove()
             raise
 
     def prefix(self) -> list[str]:
-        """A command prefix that moves the command into this cgroup before it starts."""
-        return ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', str(self.path / "cgroup.procs")]
+        """A command prefix that moves the command into these cgroups before it starts."""
+        if not self.paths:
+            return []
+        script = ('n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 111; shift; n=$((n - 1)); done; '
+                  'exec "$@"')
+        return ["/bin/sh", "-c", script, "dlgrade-cgroup", str(len(self.paths)),
+                *(str(p / "cgroup.procs") for p in self.paths)]
 
     def remove(self, tries: int = 50) -> None:
         import time
 
-        for _ in range(tries):  # the last processes may still be exiting
-            try:
-                self.path.rmdir()
-                return
-            except FileNotFoundError:
-                return
-            except OSError:
-                time.sleep(0.02)
+        for path in self.paths:
+            for _ in range(tries):  # the last processes may still be exiting
+                try:
+                    path.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.02)
+        self.paths = []
 
 
 def _remove_stale(base: Path) -> None:
     """Remove the cgroups of grader processes that no longer run (a judge killed with -9)."""
-    for child in base.iterdir():
+    try:
+        children = list(base.iterdir())
+    except OSError:
+        return
+    for child in children:
         owner = child.name.split("-", 1)[0]
         if child.is_dir() and owner.isdigit() and not Path(f"/proc/{owner}").exists():
             try:
@@ -190,9 +236,12 @@ def _remove_stale(base: Path) -> None:
                 pass
 
 
-def pids_cgroup(name: str, limit: int) -> PidsCgroup | None:
+def sandbox_cgroup(name: str, processes: int, memory_mb: int) -> SandboxCgroup | None:
+    """The cgroups for a sandbox, or None where none can be made."""
+    if not cgroup_bases():
+        return None
     try:
-        return PidsCgroup(name, limit)
+        return SandboxCgroup(name, processes, memory_mb)
     except OSError:
         return None
 

@@ -56,6 +56,7 @@ class Limits:
     start_seconds: float = 60.0  # time for the fork server to start
     processes: int = 512  # processes and threads of a worker's user (RLIMIT_NPROC); under bubblewrap only
     tmp_mb: int = 256  # size of the private writable /tmp; under bubblewrap only
+    total_memory_mb: int = 6144  # memory of all the sandbox's processes and its /tmp (memory cgroup, where one can be made)
     isolation: str = "auto"  # "bubblewrap", "rlimits", or "auto": bubblewrap where it runs, else rlimits, loudly
 
     @classmethod
@@ -292,7 +293,7 @@ class Sandbox:
         # In the environment of every process the sandbox starts (unless student code clears it),
         # so that tests can find any process that outlives grading.
         self.sandbox_id = f"{os.getpid()}-{id(self):x}-{time.monotonic_ns()}"
-        self._cgroup: isolation.PidsCgroup | None = None
+        self._cgroup: isolation.SandboxCgroup | None = None
         self.isolation_warning = ""  # said loudly in the report when student code is not confined
 
     # -- lifecycle ----------------------------------------------------------
@@ -341,9 +342,11 @@ class Sandbox:
         if self.confined:
             command = isolation.bwrap_command(runtime=self._tmp / "runtime", sub=self._tmp / "sub", sys_path=sys_path,
                                               forbidden=self.forbidden, tmp_mb=self.limits.tmp_mb) + command
-            # The sandbox's processes, its init and fork server included, in a pids cgroup of their own
-            # where one can be made (RLIMIT_NPROC alone does not bind the host's root user).
-            self._cgroup = isolation.pids_cgroup(f"{self.sandbox_id}-{self.restarts}", self.limits.processes + 3)  # + bwrap, its init, the server
+            # The sandbox's processes (bwrap, its init and the fork server too) in cgroups of their own where
+            # they can be made: RLIMIT_NPROC does not bind the host's root user, and RLIMIT_AS bounds one process.
+            self._cgroup = isolation.sandbox_cgroup(f"{self.sandbox_id}-{self.restarts}",
+                                                    processes=self.limits.processes + 3,
+                                                    memory_mb=self.limits.total_memory_mb)
             if self._cgroup is not None:
                 command = self._cgroup.prefix() + command
         self._errlog = open(self._tmp / "server.log", "w+b")
