@@ -19,8 +19,9 @@ the sha256 of the submitted module files (or of the zip), the week, the grading 
 and the week's checks, rubric and reference solution. So after a kill at any instant a
 re-run regrades exactly the unfinished and the changed submissions, and ends with the
 files an uninterrupted run writes (timings aside). Stray temporary files of a killed run
-are removed first, and so are the judges' temporary folders, which live in
-RESULTS_DIR/.dlgrade-scratch/; a lock file keeps two runs out of one RESULTS_DIR.
+are removed first, and so are the judges' temporary folders, which live in one scratch
+folder per RESULTS_DIR in the system's temporary folder (`scratch_dir`), away from the
+results; a lock file keeps two runs out of one RESULTS_DIR.
 
 Parallelism. ``jobs`` long-lived judge processes (multiprocessing "spawn": the parent
 may hold threads), each grading one student at a time with
@@ -64,7 +65,6 @@ from .scoring import ERROR, NOT_IMPLEMENTED, PASSED, TIMEOUT, GradeReport
 RESULTS, FEEDBACK, META = "results.json", "feedback.md", "grading.json"
 GRADEBOOK, SUMMARY_MD, SUMMARY_JSON, HISTOGRAM = "gradebook.csv", "summary.md", "summary.json", "histogram.png"
 LOCK = ".dlgrade-grade-all.lock"
-SCRATCH = ".dlgrade-scratch"  # the judges' temporary files (sandboxes, unpacked zips), removed by every run
 OWN_FILES = (RESULTS, FEEDBACK, META, GRADEBOOK, SUMMARY_MD, SUMMARY_JSON, HISTOGRAM)
 STRAY_TMP = re.compile(r"^\.(%s)\..+\.tmp$" % "|".join(re.escape(n) for n in OWN_FILES))
 META_FORMAT = 1
@@ -427,6 +427,14 @@ def _reset_random_state() -> None:
         sys.modules["torch"].manual_seed(0)
 
 
+def scratch_dir(results_dir: Path) -> Path:
+    """The judges' temporary files (sandboxes, unpacked zips) for one RESULTS_DIR, removed by
+    every run. Not inside RESULTS_DIR: without bubblewrap a sandbox's working folder is in
+    there, and should not sit next to the class's results."""
+    key = hashlib.sha256(str(Path(results_dir).resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"dlgrade-scratch-{key}"
+
+
 def grade_student(week: Week, sub: Submission, results_dir: Path, fp: str, *, device: str = "auto",
                   limits=None) -> dict:
     """Grade one submission and write its files; returns its grading.json. Raises what
@@ -736,21 +744,6 @@ def histogram_png(scores: list[float], max_score: float, title: str) -> bytes:
     return buf.getvalue()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """`grader.report.atomic_write` for bytes."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        _remove(Path(tmp))
-        raise
-
-
 def write_class_files(results_dir: Path, week: Week, metas: list[dict], not_graded: dict[str, str],
                       refused: list[tuple[str, str]]) -> dict:
     """Rebuild gradebook.csv, summary.md, summary.json and histogram.png; returns the summary."""
@@ -759,8 +752,9 @@ def write_class_files(results_dir: Path, week: Week, metas: list[dict], not_grad
     atomic_write(results_dir / GRADEBOOK, lambda f: f.write(gradebook_csv(metas, not_graded, exercises)))
     write_json(results_dir / SUMMARY_JSON, summary)
     atomic_write(results_dir / SUMMARY_MD, lambda f: f.write(summary_markdown(summary)))
-    atomic_write_bytes(results_dir / HISTOGRAM, histogram_png(
-        [m["score"] for m in metas], summary["max_score"], f"{week.name}: scores of {len(metas)} submissions"))
+    png = histogram_png([m["score"] for m in metas], summary["max_score"],
+                        f"{week.name}: scores of {len(metas)} submissions")
+    atomic_write(results_dir / HISTOGRAM, lambda f: f.write(png), binary=True)
     _fsync_dir(results_dir)
     return summary
 
@@ -886,7 +880,7 @@ def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, jobs: int, 
         invalidate(results_dir / s.student)
     if progress:
         progress.start(len(found.submissions), run.skipped)
-    scratch = results_dir / SCRATCH
+    scratch = scratch_dir(results_dir)
     shutil.rmtree(scratch, ignore_errors=True)
     config = {"week": week.name, "course": str(week.root), "results_dir": str(results_dir), "options": options,
               "scratch": str(scratch)}

@@ -406,14 +406,15 @@ def to_markdown(report: GradeReport) -> str:
 # ------------------------------------------------------------------------- writing
 
 
-def atomic_write(path: str | os.PathLike, write: Callable[[TextIO], None]) -> None:
-    """Write a UTF-8 text file so that `path` holds either its old or its new complete
-    content: `write` fills a temporary file in the same folder, which then replaces
-    `path`; if anything fails, the temporary file is removed and `path` is untouched."""
+def atomic_write(path: str | os.PathLike, write: Callable[[TextIO], None], binary: bool = False) -> None:
+    """Write a file so that `path` holds either its old or its new complete content:
+    `write` fills a temporary file in the same folder (UTF-8 text, or bytes with
+    `binary`), which is synced and then replaces `path`; if anything fails, the
+    temporary file is removed and `path` is untouched."""
     path = Path(path)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="\n")) as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())

@@ -432,7 +432,7 @@ def test_killed_run_resumes_to_the_uninterrupted_result(klass, graded, tmp_path)
     assert grade_all(klass, "--out", out, "--jobs", "2") == 0
     assert snapshot(out) == snapshot(graded[0])
     assert {s: v for s, v in stamps(out).items() if s in done} == done  # finished students were not regraded
-    assert not list(out.rglob("*.tmp")) and not (out / batch.SCRATCH).exists()
+    assert not list(out.rglob("*.tmp")) and not batch.scratch_dir(out).exists()
 
 
 def test_changed_submission_is_regraded(klass, graded, tmp_path):
@@ -463,7 +463,7 @@ def test_dead_judge_costs_only_its_student_who_is_retried(tmp_path, monkeypatch,
     assert "could not grade alice: the judge process died" in console
     assert "could not be graded; re-run to retry" in console
     assert not (out / "alice" / "results.json").exists()
-    assert not (out / batch.SCRATCH).exists()  # the dead judge's sandbox folder is gone too
+    assert not batch.scratch_dir(out).exists()  # the dead judge's sandbox folder is gone too
     assert sorted(stamps(out)) == ["bob", "carol"]
     row = next(r for r in csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())) if r["student"] == "alice")
     assert row["status"] == "not graded"
