@@ -77,6 +77,7 @@ ZIP_MAX_MEMBERS = 1000
 
 NOT_ISOLATED = "rlimits only"
 KILL_JUDGE_ENV = "DLGRADE_TEST_KILL_JUDGE"  # test hook: a judge given this student id kills itself
+HANG_JUDGE_ENV = "DLGRADE_TEST_HANG_JUDGE"  # test hook: a judge given this student id hangs
 
 
 # ------------------------------------------------------------------------ discovery
@@ -487,6 +488,10 @@ def _judge_main(conn, config: dict) -> None:
         student, path, fp = task
         if student in os.environ.get(KILL_JUDGE_ENV, "").split(","):
             os.kill(os.getpid(), signal.SIGKILL)
+        if student in os.environ.get(HANG_JUDGE_ENV, "").split(","):
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            while True:
+                time.sleep(60)
         try:
             meta = grade_student(week, Submission(student, Path(path)), results_dir, fp, device=opts["device"],
                                  limits=limits)
@@ -510,6 +515,8 @@ class _Judge:
         theirs.close()
         self.task: tuple | None = None  # (student, path, fingerprint) being graded
         self.ready = False  # it has loaded the week
+        self.since = 0.0  # when it was given its task (time.monotonic)
+        self.overdue = False  # killed for taking longer than a student may
 
     def messages(self) -> list[tuple]:
         """Every reply waiting in the pipe; after the pipe closes, the process is reaped."""
@@ -544,14 +551,27 @@ def _judge_env() -> dict:
     return {v: "1" for v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS") if v not in os.environ}
 
 
+def student_seconds(week: Week, limits) -> float:
+    """How long grading one student may take before its judge is presumed stuck (in the
+    grader, since every call into student code has its own limits) and killed: twice
+    the most the sandbox's limits allow, sandbox restarts included."""
+    from .sandbox import Sandbox
+
+    starts = limits.start_seconds * (1 + Sandbox.MAX_RESTARTS)
+    per_exercise = limits.exercise_seconds + limits.import_seconds + 10
+    return 2 * (starts + len(week.exercise_modules) * per_exercise) + 60
+
+
 def run_judges(tasks: list[tuple[str, str, str]], jobs: int, config: dict,
-               on_result: Callable[[str, str, tuple], None], max_start_failures: int = 3) -> None:
+               on_result: Callable[[str, str, tuple], None], max_start_failures: int = 3,
+               max_seconds: float | None = None) -> None:
     """Grade `tasks` ((student, path, fingerprint) each) with up to `jobs` judge processes.
 
     `on_result(kind, student, details)` hears of each task once: ("done", (score,
-    max_score)) or ("failed", (why,)). A judge that dies costs the student it was
-    grading ("failed") and is replaced; after `max_start_failures` judges have died
-    before loading the week, the remaining tasks fail too.
+    max_score)) or ("failed", (why,)). A judge that dies, or that is still grading
+    one student after `max_seconds`, costs that student ("failed") and is replaced;
+    after `max_start_failures` judges have died before loading the week, the
+    remaining tasks fail too.
     """
     import multiprocessing
 
@@ -579,6 +599,7 @@ def run_judges(tasks: list[tuple[str, str, str]], jobs: int, config: dict,
             for j in judges:
                 if j.task is None and pending:
                     j.task = pending.popleft()
+                    j.since = time.monotonic()
                     try:
                         j.conn.send(j.task)
                     except OSError:
@@ -586,7 +607,13 @@ def run_judges(tasks: list[tuple[str, str, str]], jobs: int, config: dict,
                 elif j.task is None:
                     j.stop()  # no more work for it
             judges = [j for j in judges if not (j.task is None and not pending)]
-            wait([x for j in judges for x in (j.conn, j.process.sentinel)])
+            wait([x for j in judges for x in (j.conn, j.process.sentinel)], timeout=1.0)
+            for j in judges:
+                if (max_seconds is not None and j.ready and j.task is not None and not j.overdue
+                        and time.monotonic() - j.since > max_seconds):
+                    j.overdue = True
+                    j.process.kill()  # seen as dead below
+                    j.process.join(5)
             for j in list(judges):
                 for msg in j.messages():
                     if msg[0] == "ready":
@@ -598,7 +625,11 @@ def run_judges(tasks: list[tuple[str, str, str]], jobs: int, config: dict,
                     continue
                 judges.remove(j)
                 j.conn.close()
-                if j.task is not None and j.ready:
+                if j.task is not None and j.overdue:
+                    on_result("failed", j.task[0], (f"grading took longer than {max_seconds:.0f} s and was stopped "
+                                                    "(a grader problem: every call into student code has its own "
+                                                    "limits)",))
+                elif j.task is not None and j.ready:
                     on_result("failed", j.task[0],
                               (f"the judge process died while grading it (exit code {j.process.exitcode})",))
                 elif j.task is not None:
@@ -838,7 +869,8 @@ class Progress:
 
 def grade_all(week: Week, submissions_dir: str | Path, results_dir: str | Path, *, jobs: int | None = None,
               device: str = "auto", call_timeout: float | None = None, memory_mb: int | None = None,
-              isolation: str | None = None, progress: Progress | None = None) -> BatchRun:
+              isolation: str | None = None, student_timeout: float | None = None,
+              progress: Progress | None = None) -> BatchRun:
     """Grade every submission in `submissions_dir` into `results_dir`, resuming a
     previous run there (see the module's docstring), and rebuild the class files."""
     results_dir = Path(results_dir)
@@ -851,13 +883,13 @@ def grade_all(week: Week, submissions_dir: str | Path, results_dir: str | Path, 
             raise BatchError(f"another grade-all is writing to {results_dir}") from None
         return _grade_all(week, Path(submissions_dir), results_dir.resolve(), jobs or os.cpu_count() or 1,
                           {"device": device, "call_timeout": call_timeout, "memory_mb": memory_mb,
-                           "isolation": isolation}, progress)
+                           "isolation": isolation}, progress, student_timeout)
     finally:
         lock.close()
 
 
 def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, jobs: int, options: dict,
-               progress: Progress | None) -> BatchRun:
+               progress: Progress | None, student_timeout: float | None = None) -> BatchRun:
     found = discover(week, submissions_dir, exclude=results_dir)
     clean_stray_files(results_dir)
     key = grading_key(week, {**options, "isolation": resolved_isolation(options["isolation"])})
@@ -887,7 +919,13 @@ def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, jobs: int, 
     try:
         if todo:
             scratch.mkdir()
-            run_judges([(s.student, str(s.path), prints[s.student]) for s in todo], jobs, config, on_result)
+            if student_timeout is None:
+                from .sandbox import Limits
+
+                student_timeout = student_seconds(week, Limits.from_rubric(
+                    week.rubric, call_seconds=options["call_timeout"], memory_mb=options["memory_mb"]))
+            run_judges([(s.student, str(s.path), prints[s.student]) for s in todo], jobs, config, on_result,
+                       max_seconds=student_timeout)
     except KeyboardInterrupt:
         run.interrupted = True
     finally:

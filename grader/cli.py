@@ -106,7 +106,7 @@ def cmd_grade_all(args) -> int:
     try:
         run = batch.grade_all(week, src, out, jobs=args.jobs, device=args.device, call_timeout=args.call_timeout,
                               memory_mb=args.memory_mb, isolation=getattr(args, "isolation", None),
-                              progress=batch.Progress(console))
+                              student_timeout=args.student_timeout, progress=batch.Progress(console))
     except batch.BatchError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -269,6 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
     ga.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="judge processes grading in parallel (default: the number of cores)")
     common(ga)
+    ga.add_argument("--student-timeout", type=float, default=None,
+                    help="seconds one student's grading may take before its judge is presumed stuck and replaced "
+                         "(default: twice the most the week's limits allow)")
     ga.set_defaults(func=cmd_grade_all)
 
     c = sub.add_parser("check", help="run the public checks on your own work")

@@ -474,3 +474,26 @@ def test_dead_judge_costs_only_its_student_who_is_retried(tmp_path, monkeypatch,
     after = stamps(out)
     assert sorted(after) == ["alice", "bob", "carol"]
     assert {s: after[s] for s in before} == before
+
+
+def test_stuck_judge_is_replaced_after_the_student_timeout(tmp_path, monkeypatch, capsys):
+    """When grading one student hangs in the grader itself (not in student code, which has its own
+    limits), is its judge killed after --student-timeout, that student reported, and the rest graded?"""
+    subs, out = tmp_path / "subs", tmp_path / "out"
+    for name in ("alice", "bob", "carol"):
+        copy_modules(BLANK, subs / name)
+    monkeypatch.setenv(batch.HANG_JUDGE_ENV, "bob")
+    assert grade_all(subs, "--out", out, "--jobs", "2", "--student-timeout", "4") == 1
+    console = capsys.readouterr().out
+    assert "could not grade bob: grading took longer than 4 s" in console
+    assert sorted(stamps(out)) == ["alice", "carol"]
+
+
+def test_default_student_timeout_follows_the_limits():
+    """Is the default per-student timeout finite and above what the limits allow for every exercise?"""
+    from grader.sandbox import Limits
+
+    week = Week.load("week1", ROOT)
+    limits = Limits.from_rubric(week.rubric)
+    seconds = batch.student_seconds(week, limits)
+    assert len(week.exercise_modules) * limits.exercise_seconds < seconds < 24 * 3600
