@@ -332,9 +332,14 @@ def test_only_refused_submissions_exit_1_with_a_summary(tmp_path, capsys):
 # ------------------------------------------------------------------- whole batches
 
 
+# Hostile students in the class: their attacks cost only their own exercise (see test_week1_hostile).
+HOSTILE = {"exits": "momentum_calls_os_exit", "floods": "softmax_floods_stdout",
+           "lingers": "adagrad_leaves_background_processes"}
+
+
 @pytest.fixture(scope="module")
 def klass(tmp_path_factory):
-    """A class of nine: correct (plain, nested, zipped), buggy, blank and broken submissions."""
+    """A class of twelve: correct (plain, nested, zipped), buggy, blank, broken and hostile submissions."""
     root = tmp_path_factory.mktemp("class")
     subs = root / "subs"
     copy_modules(REF, subs / "ref_plain")
@@ -347,6 +352,8 @@ def klass(tmp_path_factory):
     (subs / "corrupt.zip").write_bytes(b"definitely not a zip")
     with zipfile.ZipFile(subs / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("regression.py", b"\0" * (batch.ZIP_MAX_BYTES + 1))
+    for name, attack in HOSTILE.items():
+        apply_known_bad(WEEK, ROOT / "tests" / "hostile" / WEEK.name / f"{attack}.py", subs / name)
     return subs
 
 
@@ -374,6 +381,7 @@ def test_grade_all_grades_a_mixed_class(klass, graded):
     assert scores["ref_plain"] == scores["ref_nested"] == scores["ref_zip"] == 63
     assert scores["blank"] == scores["empty"] == scores["corrupt"] == scores["bomb"] == 0
     assert 0 < scores["bad_adam"] < 63 and 0 < scores["bad_softmax"] < 63
+    assert scores["exits"] == 59 and scores["floods"] == 63 and scores["lingers"] == 63
     corrupt = json.loads((out / "corrupt" / "results.json").read_text())
     assert "corrupt.zip could not be read as a zip file" in corrupt["output"]
     assert "regression.py is missing from the submission" in corrupt["output"]
@@ -389,12 +397,12 @@ def test_grade_all_grades_a_mixed_class(klass, graded):
     summary = (out / "summary.md").read_text()
     for patch, exercise in ((ADAM_BAD, "week1.adam"), (SOFTMAX_BAD, "week1.softmax")):
         line = next(line for line in summary.splitlines() if f"failed {exercise};" in line)
-        assert line.startswith(f"- 56% failed {exercise}; most common: ")  # 5 of 9: blank, empty, 2 zips, the bug
+        assert line.startswith(f"- 42% failed {exercise}; most common: ")  # 5 of 12: blank, empty, 2 zips, the bug
         assert known_bad_meta(patch)["HINT"] in line.split("; then: ")[1]
-    assert "9 submissions graded." in summary
-    assert json.loads((out / "summary.json").read_text())["graded"] == 9
+    assert "12 submissions graded." in summary
+    assert json.loads((out / "summary.json").read_text())["graded"] == 12
     assert (out / "histogram.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "[9/9]" in console and "ref_plain 63/63" in console
+    assert "[12/12]" in console and "ref_plain 63/63" in console
 
 
 def test_rerun_skips_everything_and_changes_nothing(klass, graded, tmp_path):
@@ -416,13 +424,13 @@ def test_killed_run_resumes_to_the_uninterrupted_result(klass, graded, tmp_path)
                             start_new_session=True)
     try:
         deadline = time.monotonic() + 120
-        while len(list(out.glob("*/results.json"))) < 4 and proc.poll() is None and time.monotonic() < deadline:
+        while len(list(out.glob("*/results.json"))) < 5 and proc.poll() is None and time.monotonic() < deadline:
             time.sleep(0.02)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
     done = stamps(out)
-    assert 4 <= len(done) < 9, "the run was not killed halfway"
+    assert 5 <= len(done) < 12, "the run was not killed halfway"
     for p in out.rglob("*"):  # whole, never half-written (temporary files aside)
         if p.name in ("results.json", "grading.json"):
             json.loads(p.read_text())
