@@ -1,9 +1,9 @@
 """train_softmax_classifier is correct, but its first call in a process tries to open
-network connections: to outside addresses (1.1.1.1 and 8.8.8.8, port 53) and to
-127.0.0.1 on ports 47613-47615 (where a test may listen), each with a short timeout,
-errors swallowed. What happened goes to its own stdout only. If any connection
-succeeds it returns a useless W (zeros), so the exercise keeps full marks only if no
-connection was possible."""
+network connections to 127.0.0.1 on ports 47613-47615, where the test listens on the
+host's loopback, each with a short timeout, errors swallowed. (Only the loopback: a
+test never sends traffic to any other address.) What happened goes to its own stdout
+only. If any connection succeeds it returns a useless W (zeros), so the exercise keeps
+full marks only if no connection was possible."""
 MODULE = "training"
 EXERCISE = "week1.train_softmax"
 HINT = ""
@@ -11,7 +11,7 @@ EXERCISE_SCORE = None  # full marks: no connection is possible under bubblewrap
 NEEDS_BUBBLEWRAP = "without bubblewrap the student's process shares the host's network"
 import socket as _socket
 
-_TARGETS = [("1.1.1.1", 53), ("8.8.8.8", 53), ("127.0.0.1", 47613), ("127.0.0.1", 47614), ("127.0.0.1", 47615)]
+_TARGETS = [("127.0.0.1", 47613), ("127.0.0.1", 47614), ("127.0.0.1", 47615)]
 _connected = None  # whether any connection succeeded, once tried
 
 
