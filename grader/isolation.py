@@ -52,6 +52,16 @@ def bwrap_path() -> str | None:
     return shutil.which("bwrap")
 
 
+@functools.lru_cache(maxsize=None)
+def bwrap_options(exe: str) -> frozenset[str]:
+    """The options this bwrap knows (older versions lack some)."""
+    try:
+        text = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    return frozenset(word for word in text.split() if word.startswith("--"))
+
+
 def python_paths(sys_path: list[str]) -> list[str]:
     """The folders the child's interpreter needs: its prefixes and import path."""
     exe = Path(sys.executable).resolve()
@@ -70,9 +80,11 @@ def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: l
                   executable: str | None = None) -> list[str]:
     """The bwrap command line that runs ``executable`` (the caller appends the
     program and its arguments) in a fresh sandbox."""
-    cmd = [executable or bwrap_path() or "bwrap",
-           "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-           "--unshare-cgroup-try", "--disable-userns", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    exe = executable or bwrap_path() or "bwrap"
+    cmd = [exe, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+           "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
+    if "--disable-userns" in bwrap_options(exe):  # bubblewrap 0.8 and later: no nested user namespaces
+        cmd.insert(1, "--disable-userns")
     for d in SYSTEM_DIRS:
         if os.path.islink(d):
             cmd += ["--symlink", os.readlink(d), d]
