@@ -817,10 +817,8 @@ class BatchError(Exception):
 def resolved_isolation(requested: str | None) -> str:
     """How student code will be confined ("bubblewrap" or "rlimits only"), part of the
     fingerprint: installing bubblewrap regrades what was graded without it."""
-    try:
-        from .isolation import resolve_mode
-    except ImportError:  # a grader without isolation modes
-        return requested or "auto"
+    from .isolation import resolve_mode
+
     try:
         return resolve_mode(requested or "auto")[0]
     except RuntimeError as e:  # bubblewrap required but not available
