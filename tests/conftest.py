@@ -1,5 +1,6 @@
 """Shared fixtures: the repository's course, and graded example submissions."""
 
+import copy
 import shutil
 from pathlib import Path
 
@@ -16,6 +17,24 @@ def known_bad_patches(week_name: str) -> list[Path]:
     return sorted((ROOT / "examples" / week_name / "known_bad").glob("*.py"))
 
 
+# What the default test run changes in a week's rubric. Training build_cnn with week 3's own
+# recipe takes about 25 s per submission on 2 cores, so tests use about a sixth of its budget
+# with the same threshold, calibrated like the rubric (benchmarks/calibrate_week3.py --set
+# epochs=4 n_train=1000 n_val=300 n_test=300: see [cnn] there). Slow tests use the rubric as is.
+TEST_RUBRIC = {"week3_cnn": {"cnn": {"n_train": 1000, "n_val": 300, "n_test": 300, "epochs": 4}}}
+
+
+def for_tests(week: Week, changes: dict | None = None) -> Week:
+    """`week` with `changes` (default: its TEST_RUBRIC entry; {} for none) merged, table by
+    table, into a copy of its rubric, which is where the checks read their recipes."""
+    changes = TEST_RUBRIC.get(week.name, {}) if changes is None else changes
+    if changes:
+        week.rubric = copy.deepcopy(week.rubric)
+        for table, values in changes.items():
+            week.rubric.setdefault(table, {}).update(values)
+    return week
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
@@ -23,20 +42,22 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def grade(tmp_path_factory):
-    """grade(week, folder=None, patch=None, mode="grade") -> GradeReport, memoised per session.
-    With `patch`, the folder is a copy of the reference with that known-bad patch applied."""
+    """grade(week, folder=None, patch=None, mode="grade", only=None) -> GradeReport, memoised per
+    session, with the week's TEST_RUBRIC changes. With `patch`, the folder is a copy of the
+    reference with that known-bad patch applied; `only` limits grading to those exercises."""
     cache = {}
 
-    def _grade(week: str, folder: Path | None = None, patch: Path | None = None, mode: str = "grade"):
-        key = (week, str(folder), str(patch), mode)
+    def _grade(week: str, folder: Path | None = None, patch: Path | None = None, mode: str = "grade",
+               only: set | None = None):
+        key = (week, str(folder), str(patch), mode, tuple(sorted(only or ())))
         if key not in cache:
-            w = Week.load(week, ROOT)
+            w = for_tests(Week.load(week, ROOT))
             if patch is not None:
                 folder = apply_known_bad(w, patch, tmp_path_factory.mktemp("bad") / w.name)
-            cache[key] = grade_submission(w, folder, mode=mode, device="cpu")
+            cache[key] = grade_submission(w, folder, mode=mode, device="cpu", only=only)
         return cache[key]
 
     return _grade
 
 
-__all__ = ["ROOT", "known_bad_patches", "known_bad_meta", "shutil"]
+__all__ = ["ROOT", "TEST_RUBRIC", "for_tests", "known_bad_patches", "known_bad_meta", "shutil"]
