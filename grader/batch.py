@@ -56,7 +56,6 @@ from multiprocessing.connection import wait
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
-from .compare import DIAGNOSIS
 from .course import Week
 from .report import (atomic_write, format_points, md_code, md_inline, printable, to_gradescope, write_gradescope,
                      write_markdown)
@@ -289,7 +288,6 @@ def fingerprint(sub: Submission, modules: list[str], key: str) -> str:
 
 # ------------------------------------------------------------------------------ hints
 
-_DIAGNOSIS = re.compile(re.escape(DIAGNOSIS).replace(re.escape("{label}"), "(?P<label>.+?)"))
 _EXCEPTION = re.compile(r"\braised (?P<type>[A-Za-z_][\w.]*)(?=:|$)")
 _NUMBER = re.compile(r"(?<![\w.])[-+−]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+−]?\d+)?(?![\w.])")
 HINT_WIDTH = 120
@@ -306,15 +304,14 @@ def normalise(line: str) -> str:
     return _clip(_NUMBER.sub("#", line))
 
 
-def check_hint(status: str, output: str) -> str:
+def check_hint(status: str, output: str, mistake: str = "") -> str:
     """What went wrong in one check that did not pass, in a few words: the known
-    mistake its output names (`grader.compare.DIAGNOSIS`), else the status for stubs,
+    mistake it was recognised as (`CheckResult.mistake`), else the status for stubs,
     timeouts and exceptions ("not implemented yet", "timed out", "raised NameError"),
     else the first line of its output with the numbers normalised away."""
     output = output or ""
-    m = _DIAGNOSIS.search(" ".join(output.split()))
-    if m:
-        return _clip(m.group("label"))
+    if mistake:
+        return _clip(mistake)
     if status == NOT_IMPLEMENTED:
         return "not implemented yet"
     if status == TIMEOUT:
@@ -332,8 +329,8 @@ def exercise_hint(checks: list) -> str:
     """The hint of an exercise that lost points: the first known mistake named by any
     of its checks, else the hint of its first check that did not fully pass."""
     lost = [c for c in checks if not (c.status == PASSED and c.score >= c.max_score)]
-    hints = [check_hint(c.status, c.output) for c in lost]
-    named = [h for c, h in zip(lost, hints) if _DIAGNOSIS.search(" ".join((c.output or "").split()))]
+    hints = [check_hint(c.status, c.output, c.mistake) for c in lost]
+    named = [h for c, h in zip(lost, hints) if c.mistake]
     return (named or hints or [""])[0]
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from .registry import CheckFailed
 
-DIAGNOSIS = "This is exactly what {label} gives."  # reports show this sentence first
+DIAGNOSIS = "This is exactly what {label} gives."  # how reports render a failure's `mistake`
 
 
 def fmt(x) -> str:
@@ -36,18 +36,30 @@ def describe(value) -> str:
 
 
 def as_array(value, what: str, shape: tuple | None = None) -> np.ndarray:
-    """`value` as a float64 array (numbers, lists and numeric arrays accepted), with
-    `shape` enforced when given."""
-    ok_scalar = isinstance(value, (int, float, np.number, bool)) and not isinstance(value, np.bool_)
-    ok_seq = isinstance(value, (list, tuple)) and all(isinstance(v, (int, float, np.number, list, tuple, np.ndarray)) for v in value)
-    if not (isinstance(value, np.ndarray) or ok_scalar or ok_seq or isinstance(value, np.bool_)):
-        raise CheckFailed(f"{what} should be a NumPy array, got {describe(value)}")
-    if isinstance(value, np.ndarray) and value.dtype.kind == "c":
-        raise CheckFailed(f"{what} has complex values (dtype {value.dtype}); expected real numbers")
+    """`value` as a float64 array, with `shape` enforced when given.
+
+    Numbers pass whatever their container: a NumPy array of any real numeric dtype (or of
+    object dtype holding real numbers), a 0-d array, a NumPy scalar, a Python number, and
+    lists or tuples of these. Complex values are refused (their imaginary part is never
+    dropped silently), and so is anything else, with a message saying what it was."""
+    if getattr(value, "type_name", None) is not None:  # a handle: the value stayed in the student's process
+        raise CheckFailed(f"{what} should be numbers, got {describe(value)}, which is not an array of real numbers")
     try:
-        arr = np.array(value, dtype=np.float64)
+        raw = np.asarray(value)
     except (TypeError, ValueError):
-        raise CheckFailed(f"{what} could not be read as an array of numbers (got {describe(value)})") from None
+        raise CheckFailed(f"{what} could not be read as an array of numbers (got {describe(value)}: "
+                          "a ragged list or values of mixed kinds?)") from None
+    if raw.dtype.kind == "O":
+        kinds = {type(v) for v in raw.flat}
+        if any(issubclass(k, (complex, np.complexfloating)) for k in kinds):
+            raw = raw.astype(np.complex128)
+        elif all(issubclass(k, (int, float, np.integer, np.floating, np.bool_)) for k in kinds):
+            raw = raw.astype(np.float64)
+    if raw.dtype.kind == "c":
+        raise CheckFailed(f"{what} has complex values ({describe(value)}); expected real numbers")
+    if raw.dtype.kind not in "biuf":
+        raise CheckFailed(f"{what} should be an array of numbers, got {describe(value)}")
+    arr = np.array(raw, dtype=np.float64)
     if shape is not None and arr.shape != tuple(shape):
         raise CheckFailed(f"{what} has shape {arr.shape}, expected shape {tuple(shape)}")
     return arr
@@ -89,18 +101,21 @@ def close(actual, expected, rtol: float, atol: float) -> bool:
     return a.shape == e.shape and bool(np.isfinite(a).all()) and worst(a, e, rtol, atol)[0] <= 1.0
 
 
-def known_mistake(got, mistakes: dict | None, rtol: float, atol: float) -> str:
-    """' This is exactly what <label> gives.' for the first known mistake whose value `got`
-    matches (atol taken relative to that value's largest entry), else ''."""
+def matching_mistake(got, mistakes: dict | None, rtol: float, atol: float) -> str | None:
+    """The label of the first known mistake (`mistakes`: label -> the value that mistake
+    gives) whose value `got` matches, atol taken relative to that value's largest entry;
+    else None."""
     try:
-        arr = np.asarray(got, dtype=np.float64)
-    except (TypeError, ValueError):
-        return ""
+        arr = as_array(got, "value")
+    except CheckFailed:
+        return None
     for label, candidate in (mistakes or {}).items():
-        scale = float(np.max(np.abs(candidate), initial=0.0))
+        if candidate is None:
+            continue
+        scale = float(np.max(np.abs(np.asarray(candidate, dtype=np.float64)), initial=0.0))
         if close(arr, candidate, rtol, atol * max(scale, 1e-300)):
-            return " " + DIAGNOSIS.format(label=label)
-    return ""
+            return label
+    return None
 
 
 def assert_close(actual, expected, what: str, rtol: float = 1e-5, atol: float = 1e-8,
@@ -108,31 +123,35 @@ def assert_close(actual, expected, what: str, rtol: float = 1e-5, atol: float = 
     """Raise CheckFailed unless `actual` equals `expected` within tolerance.
 
     `mistakes` maps a description of a known bug ("the gradient summed instead of
-    averaged") to the value that bug produces; when `actual` matches one, the
-    message names it. Returns `actual` as a float64 array.
+    averaged") to the value that bug produces; when `actual` matches one, the failure
+    carries it as its `mistake` (and `hint` is left out). Returns `actual` as a float64
+    array.
     """
     expected = np.asarray(expected, dtype=np.float64)
     a = as_array(actual, what, shape=expected.shape)
-    diagnosis = ""
-    for label, candidate in (mistakes or {}).items():
-        if candidate is not None and close(a, candidate, rtol, atol):
-            diagnosis = " " + DIAGNOSIS.format(label=label)
-            break
+    mistake = next((label for label, candidate in (mistakes or {}).items()
+                    if candidate is not None and close(a, candidate, rtol, atol)), None)
     if not np.isfinite(a).all():
-        assert_finite(a, what, (diagnosis.strip() or hint))
+        try:
+            assert_finite(a, what, "" if mistake else hint)
+        except CheckFailed as e:
+            raise CheckFailed(str(e), mistake=mistake) from None
     ratio, idx = worst(a, expected, rtol, atol)
     if ratio > 1.0:
         where = f" at index {idx}" if idx else ""
-        msg = f"{what}{where}: got {fmt(a[idx])}, expected {fmt(expected[idx])}"
-        raise CheckFailed(msg + "." + diagnosis + (f" {hint}" if hint and not diagnosis else ""))
+        msg = f"{what}{where}: got {fmt(a[idx])}, expected {fmt(expected[idx])}."
+        raise CheckFailed(msg + (f" {hint}" if hint and not mistake else ""), mistake=mistake)
     return a
 
 
-def assert_no_warnings(sub, what: str, hint: str = "") -> None:
-    """Fail when the last call into student code emitted a warning (e.g. an overflow
-    RuntimeWarning from np.exp)."""
-    if sub.warnings:
-        w = sub.warnings[0]
+def assert_no_warnings(sub, what: str, hint: str = "", *, forbidden: str = "overflow") -> None:
+    """Fail when the last call into student code emitted a RuntimeWarning whose message
+    names `forbidden` (numpy's "overflow encountered in exp"), where the contract's table
+    forbids it. Any other warning (a library's DeprecationWarning, a harmless divide in an
+    unused branch) costs nothing: only what a table forbids may cost points."""
+    for w in sub.warnings:
+        if w.get("category") != "RuntimeWarning" or forbidden not in str(w.get("message", "")).lower():
+            continue
         line = f" (line {w.get('line')})" if w.get("line") else ""
         msg = f"{what} emitted {w.get('category')}: {w.get('message')}{line}"
         raise CheckFailed(msg + (f". {hint}" if hint else ""))

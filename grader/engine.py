@@ -8,6 +8,8 @@ student code, a timeout, a crash, a stub) into exactly one `CheckResult` per che
 
 from __future__ import annotations
 
+import math
+import numbers
 import time
 import traceback
 from pathlib import Path
@@ -17,6 +19,7 @@ from .course import Week
 from .registry import Check, CheckFailed, Partial, Reference, ReferenceUnavailable, load_checks
 from .sandbox import (BadResult, Limits, NotImplementedYet, Sandbox, SandboxError, Session, StudentCrash,
                       StudentError, StudentProblem, StudentTimeout)
+from .report import render_failure
 from .scoring import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, TIMEOUT, CheckResult, GradeReport
 
 CLOCK = time.monotonic
@@ -97,7 +100,7 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
 
 def _grade_exercise(sandbox: Sandbox, checks: list[Check], module: str | None, ref: Reference, limits: Limits,
                     broken_modules: dict, on_progress=None) -> list[CheckResult]:
-    session = Session(sandbox, deadline=CLOCK() + limits.exercise_seconds)
+    session = Session(sandbox, budget=limits.exercise_seconds)
     session.on_progress = on_progress
     results = []
     try:
@@ -129,9 +132,11 @@ def _import_status(sandbox: Sandbox, session: Session, module: str) -> tuple[str
     return PASSED, ""
 
 
-def _result(c: Check, status: str, fraction: float, output: str, seconds: float = 0.0) -> CheckResult:
+def _result(c: Check, status: str, fraction: float, output: str, seconds: float = 0.0,
+            mistake: str | None = None) -> CheckResult:
     return CheckResult(id=c.exercise, name=c.name, status=status, score=fraction * c.points, max_score=c.points,
-                       output=output.strip(), visibility=c.visibility, seconds=seconds)
+                       output=render_failure(output, mistake), visibility=c.visibility, seconds=seconds,
+                       mistake=mistake or "")
 
 
 def _run_check(c: Check, session: Session, ref: Reference) -> CheckResult:
@@ -139,6 +144,7 @@ def _run_check(c: Check, session: Session, ref: Reference) -> CheckResult:
     t0 = CLOCK()
     check_ref = ref if c.visibility == "hidden" else ref.public()
     session.call_limit = c.timeout
+    mistake = None
     try:
         outcome = c.fn(session, check_ref)
     except NotImplementedYet as e:
@@ -152,7 +158,7 @@ def _run_check(c: Check, session: Session, ref: Reference) -> CheckResult:
     except BadResult as e:
         status, frac, msg = FAILED, 0.0, f"Your code {e.message}."
     except CheckFailed as e:
-        status, frac, msg = FAILED, 0.0, str(e)
+        status, frac, msg, mistake = FAILED, 0.0, str(e), getattr(e, "mistake", None)
     except ReferenceUnavailable as e:
         status, frac, msg = ERROR, 0.0, f"Grader problem, not yours: {e}."
     except Exception as e:  # a bug in the check itself: deny, and say it is the grader's
@@ -161,14 +167,22 @@ def _run_check(c: Check, session: Session, ref: Reference) -> CheckResult:
     else:
         if outcome is None:
             status, frac, msg = PASSED, 1.0, ""
-        elif isinstance(outcome, Partial):
+        elif isinstance(outcome, Partial) and _is_fraction(outcome.fraction):
             frac = min(max(float(outcome.fraction), 0.0), 1.0)
             status, msg = (PASSED if frac >= 1.0 else FAILED), outcome.message
+        elif isinstance(outcome, Partial):
+            status, frac, msg = ERROR, 0.0, (f"Internal grader error: check {c.fn.__name__} gave partial credit "
+                                             f"{outcome.fraction!r}, which is not a number; please tell your instructor.")
         else:
             status, frac, msg = ERROR, 0.0, f"Internal grader error: check {c.fn.__name__} returned {type(outcome).__name__}."
     finally:
         session.call_limit = None
-    return _result(c, status, frac, msg, CLOCK() - t0)
+    return _result(c, status, frac, msg, CLOCK() - t0, mistake)
+
+
+def _is_fraction(value) -> bool:
+    """A real, finite number (partial credit must be one)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _tail(session: Session) -> str:

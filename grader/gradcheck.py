@@ -33,7 +33,7 @@ from dataclasses import dataclass
 import numdifftools as nd
 import numpy as np
 
-from .compare import known_mistake
+from .compare import matching_mistake
 from .registry import CheckFailed
 
 SEED = 0
@@ -437,5 +437,6 @@ def assert_gradient(f, x, got, *, name, arg, rtol, atol, mistakes=None, full=Tru
         else:
             check_directional(f, x, got, name=name, arg=arg, rtol=rtol, atol=atol)
     except GradientMismatch as e:
-        extra = known_mistake(got, mistakes, rtol, atol) or (f" {hint}" if hint else "")
-        raise GradientMismatch(str(e).rstrip(".") + "." + extra) from None
+        mistake = matching_mistake(got, mistakes, rtol, atol)
+        extra = f" {hint}" if hint and not mistake else ""
+        raise GradientMismatch(str(e).rstrip(".") + "." + extra, mistake=mistake) from None

@@ -37,7 +37,16 @@ class ChecksError(Exception):
 
 
 class CheckFailed(AssertionError):
-    """The student's code ran but its result is wrong; the message says how."""
+    """The student's code ran but its result is wrong; the message says how.
+
+    `mistake` names the known mistake the wrong result is exactly what it gives ("Adam
+    without bias correction"), when one was recognised: reports render it and class
+    summaries count it, from this field, never by reading the message back.
+    """
+
+    def __init__(self, message: str = "", mistake: str | None = None):
+        super().__init__(message)
+        self.mistake = mistake or None
 
 
 @dataclass
@@ -62,7 +71,9 @@ class Check:
         return f"{self.exercise}:{self.fn.__name__}"
 
 
-_collecting: list[Check] | None = None
+# Checks by the module that declares them (fn.__module__), in declaration order: a check
+# file that imports a sibling check file does not collect the sibling's checks as its own.
+_declared: dict[str, list[Check]] = {}
 
 
 def check(exercise: str, points: float = 1, name: str | None = None, timeout: float | None = None):
@@ -75,8 +86,7 @@ def check(exercise: str, points: float = 1, name: str | None = None, timeout: fl
     def register(fn):
         title = name or _title_from_doc(fn)
         c = Check(exercise=exercise, fn=fn, points=float(points), name=title, timeout=timeout)
-        if _collecting is not None:
-            _collecting.append(c)
+        _declared.setdefault(fn.__module__, []).append(c)
         fn.check = c
         return fn
 
@@ -111,8 +121,11 @@ def load_checks(assignment_dir: Path, include_hidden: bool) -> list[Check]:
 
 
 def _load_checks(assignment_dir: Path, include_hidden: bool) -> list[Check]:
-    global _collecting
     pkg_name = f"_dlgrade_assignment_{assignment_dir.name}_{hashlib.sha1(str(assignment_dir).encode()).hexdigest()[:10]}"
+    for name in [n for n in sys.modules if n == pkg_name or n.startswith(pkg_name + ".")]:
+        del sys.modules[name]  # a reload after a change starts from scratch
+    for name in [n for n in _declared if n.startswith(pkg_name + ".")]:
+        del _declared[name]
     pkg = types.ModuleType(pkg_name)
     pkg.__path__ = [str(assignment_dir)]
     sys.modules[pkg_name] = pkg
@@ -121,20 +134,17 @@ def _load_checks(assignment_dir: Path, include_hidden: bool) -> list[Check]:
     for path, visibility in files:
         if visibility == HIDDEN and not include_hidden:
             continue
-        _collecting = []
+        name = f"{pkg_name}.{path.stem}"
         try:
-            spec = importlib.util.spec_from_file_location(f"{pkg_name}.{path.stem}", path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[spec.name] = module
-            try:
-                spec.loader.exec_module(module)
-            except Exception as e:
-                raise ChecksError(f"the check file {path} could not be loaded: {type(e).__name__}: {e}") from e
-            for c in _collecting:
-                c.visibility = visibility
-            found += _collecting
-        finally:
-            _collecting = None
+            # A sibling imported earlier (``from .public_conv import …``) is already loaded:
+            # importing it runs it once, under this same name, and its checks are its own.
+            importlib.import_module(name)
+        except Exception as e:
+            raise ChecksError(f"the check file {path} could not be loaded: {type(e).__name__}: {e}") from e
+        mine = _declared.get(name, [])
+        for c in mine:
+            c.visibility = visibility
+        found += mine
     keys = [c.key for c in found]
     dupes = {k for k in keys if keys.count(k) > 1}
     if dupes:

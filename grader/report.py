@@ -121,18 +121,28 @@ def _points(r: CheckResult | ExerciseSummary) -> str:
     return f"{format_points(r.score)}/{format_points(r.max_score)}"
 
 
+def render_failure(message: str, mistake: str | None) -> str:
+    """A check's feedback: its message, then the known mistake it was recognised as, if any."""
+    message = (message or "").strip()
+    if not mistake:
+        return message
+    sentence = DIAGNOSIS.format(label=mistake)
+    if not message:
+        return sentence
+    return f"{message}{'' if message.endswith(('.', '!', '?')) else '.'} {sentence}"
+
+
 def _reason(ex: ExerciseSummary) -> str:
-    """The first not-fully-passed check's diagnosis of a known mistake if it has one,
-    else the first line of its output, cut short."""
-    lead = DIAGNOSIS.split("{")[0]
+    """The first not-fully-passed check's known mistake if it has one, else the first
+    line of its output, cut short."""
     for r in ex.checks:
         if _fully_passed(r):
             continue
         text = clean_output(r.output)
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         reason = lines[0] if lines else f"{printable(r.name)}: {status_label(r.status)}"
-        if lead in text:
-            reason = text[text.index(lead):].splitlines()[0]
+        if r.mistake:
+            reason = printable(DIAGNOSIS.format(label=r.mistake))
         if len(reason) > REASON_WIDTH:
             reason = reason[: REASON_WIDTH - 1] + "…"
         return reason

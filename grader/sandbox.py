@@ -531,13 +531,17 @@ class Session:
     """The ``sub`` argument of a check: one exercise's view of the student's code.
 
     Starts a worker on first use and a fresh one after a crash or timeout; every
-    call is bounded by the per-call limit and by the exercise's deadline.
+    call is bounded by the per-call limit and by what is left of the exercise's time
+    `budget` (seconds). Only the time student code takes counts against the budget: from
+    sending a request to receiving its answer, the worker's start included. The grader's
+    own work between calls (its oracles, numerical differentiation) is not charged.
     """
 
-    def __init__(self, sandbox: Sandbox, deadline: float | None = None):
+    def __init__(self, sandbox: Sandbox, budget: float | None = None):
         self._sandbox = sandbox
         self._worker: Worker | None = None
-        self._deadline = deadline
+        self._budget = budget
+        self.spent = 0.0  # seconds of the budget used so far
         self.warnings: list[dict] = []  # warnings raised during the last call
         self.call_limit: float | None = None  # a check's own per-call limit (e.g. a training run)
         self.on_progress = None  # called with each progress report of a long call
@@ -570,12 +574,19 @@ class Session:
         return on_object
 
     def _request(self, req: dict, what: str = "your code", timeout: float | None = None):
-        worker = self._ensure_worker()
+        started = CLOCK()
+        try:
+            return self._exchange(req, what, timeout, started)
+        finally:
+            self.spent += CLOCK() - started
+
+    def _exchange(self, req: dict, what: str, timeout: float | None, started: float):
         limit = timeout or self.call_limit or self.limits.call_seconds
-        if self._deadline is not None:
-            limit = min(limit, self._deadline - CLOCK())
+        if self._budget is not None:
+            limit = min(limit, self._budget - self.spent)
             if limit <= 0:
-                raise StudentTimeout(f"the exercise used up its {self.limits.exercise_seconds:.0f} s time budget")
+                raise StudentTimeout(f"the exercise used up its {self._budget:.0f} s time budget")
+        worker = self._ensure_worker()
         payload = wire.encode(req, on_object=self._encode_handle(worker))
         deadline = CLOCK() + limit
         raw = worker.request(payload, limit)

@@ -3,6 +3,7 @@ that is not a clean pass scores zero (deny by default)."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
 PASSED = "passed"
@@ -34,12 +35,13 @@ class CheckResult:
     output: str = ""
     visibility: str = PUBLIC
     seconds: float = 0.0
+    mistake: str = ""  # the known mistake the failure was recognised as ("" when none)
 
     def __post_init__(self):
         if self.status not in STATUSES:
             raise ValueError(f"unknown status {self.status!r}")
-        if self.status in (ERROR, TIMEOUT, NOT_IMPLEMENTED):
-            self.score = 0.0
+        if self.status in (ERROR, TIMEOUT, NOT_IMPLEMENTED) or not math.isfinite(self.score):
+            self.score = 0.0  # deny by default: a NaN score is no score
         self.score = float(min(max(self.score, 0.0), self.max_score))
 
     @property

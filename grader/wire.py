@@ -68,6 +68,8 @@ def encode(obj, on_object=None) -> bytes:
         if isinstance(x, (np.ndarray, np.generic)):
             # Subclasses travel as their plain data: none of their methods reach the judge.
             arr = np.ndarray.view(x, np.ndarray) if isinstance(x, np.ndarray) else np.asarray(x)
+            if arr.dtype.kind == "O":
+                arr = _numeric_object_array(arr)
             dt = arr.dtype.newbyteorder("<") if arr.dtype.byteorder == ">" else arr.dtype
             if dt.str not in DTYPES:
                 return handle(x)
@@ -85,6 +87,26 @@ def encode(obj, on_object=None) -> bytes:
     parts = [_LEN.pack(len(doc)), _LEN.pack(len(buffers))]
     parts += [_LEN.pack(len(b)) for b in buffers]
     return b"".join(parts + [doc] + buffers)
+
+
+# Exact types of the elements an object array may hold to travel as numbers (exact, so that no
+# subclass's methods run while it is converted).
+_REAL = {int, float, bool, np.bool_, np.float16, np.float32, np.float64, np.int8, np.int16, np.int32, np.int64,
+         np.uint8, np.uint16, np.uint32, np.uint64}
+_COMPLEX = {complex, np.complex64, np.complex128}
+
+
+def _numeric_object_array(arr: np.ndarray) -> np.ndarray:
+    """An object array holding only numbers as a float64 (or complex128) array, so that
+    numbers arrive as numbers whatever their container; any other object array as it is."""
+    if arr.size > MAX_NODES:
+        return arr
+    kinds = {type(v) for v in arr.flat}
+    if not kinds <= _REAL | _COMPLEX:
+        return arr
+    if any(type(v) is int and abs(v) >= 2**1023 for v in arr.flat):
+        return arr
+    return arr.astype(np.complex128 if kinds & _COMPLEX else np.float64)
 
 
 def decode(data: bytes, on_handle=None):

@@ -14,7 +14,7 @@ from scipy.special import expit
 from scipy.special import softmax as scipy_softmax
 
 from grader.compare import (as_array, as_float, assert_close, assert_finite, assert_no_warnings, fmt,
-                            known_mistake, worst)
+                            matching_mistake, worst)
 from grader import gradcheck
 from grader.registry import CheckFailed, check, load_rubric
 
@@ -66,9 +66,9 @@ def assert_probabilities(got, expected, what, described_at, mistakes=None, formu
     assert_finite(got, what, stability)
     ratio, idx = worst(got, expected, TOL["rtol"], TOL["atol"])
     if ratio > 1.0:
-        diagnosis = known_mistake(got, mistakes, TOL["grad_rtol"], TOL["grad_atol"]) or (f" {formula}" if formula else "")
+        mistake = matching_mistake(got, mistakes, TOL["grad_rtol"], TOL["grad_atol"])
         raise CheckFailed(f"{what} at {described_at(idx)}: got {fmt(got[idx])}, expected {fmt(expected[idx])}."
-                          + diagnosis)
+                          + (f" {formula}" if formula and not mistake else ""), mistake=mistake)
     return got
 
 

@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from grader.compare import DIAGNOSIS, fmt, worst
+from grader.compare import fmt, worst
 from grader.registry import CheckFailed, check, load_rubric
 
 TOL = load_rubric(__file__)["optimizers"]
@@ -173,10 +173,9 @@ def follow_trajectory(sub, exercise, shapes, steps, scales, seed, lr, hp):
             if len(hp) > 1:
                 zoo["ignoring the hyperparameters passed to the constructor (the defaults)"] = torch_trajectory(
                     exercise, tuple(shapes), steps, tuple(scales), seed, lr, ())
-            for label, traj in zoo.items():
-                if _matches(got, traj[t - 1], params, paths[t - 1], rtol, atol_path):
-                    message += " " + DIAGNOSIS.format(label=label)
-                    break
+            mistake = next((label for label, traj in zoo.items()
+                            if _matches(got, traj[t - 1], params, paths[t - 1], rtol, atol_path)), None)
+            raise CheckFailed(message, mistake=mistake)
         raise CheckFailed(message)
 
 

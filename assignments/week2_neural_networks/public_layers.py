@@ -497,9 +497,9 @@ def assert_init_statistics(W, what, variance, formula, mistakes):
     var_tol = sigmas * variance * np.sqrt(2.0 / n)
     if abs(var - variance) > var_tol:
         named = [label for label, v in mistakes.items() if abs(var - v) <= sigmas * v * np.sqrt(2.0 / n)]
-        diagnosis = f" This is exactly what {named[0]} gives." if named else ""
         raise CheckFailed(f"the variance of the {n} entries of {what} is {fmt(var)}, expected {formula} = "
-                          f"{fmt(variance)} ± {fmt(var_tol)} ({sigmas:g} standard errors).{diagnosis}")
+                          f"{fmt(variance)} ± {fmt(var_tol)} ({sigmas:g} standard errors).",
+                          mistake=named[0] if named else None)
 
 
 def assert_he(sub, fan_in, fan_out, seed):

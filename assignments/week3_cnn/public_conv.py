@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from grader import gradcheck
-from grader.compare import as_array, assert_close, assert_finite, known_mistake
+from grader.compare import as_array, assert_close, assert_finite, matching_mistake
 from grader.registry import CheckFailed, check, load_rubric
 from grader.sandbox import NotImplementedYet, StudentProblem
 
@@ -100,7 +100,7 @@ def assert_backward(f, x, backward, *, name, arg, full=True, mistakes=None, shap
         else:
             gradcheck.check_directional(f, x, backward, name=name, arg=arg, rtol=rtol, atol=atol, rng=rng)
     except gradcheck.GradientMismatch as e:
-        extra = ""
+        extra, mistake = "", None
         if backward.seen:
             v, got = backward.seen[-1]
             try:
@@ -109,10 +109,10 @@ def assert_backward(f, x, backward, *, name, arg, full=True, mistakes=None, shap
                 shape = None
             extra = (" " + shape_hints[shape]) if shape_hints and shape in shape_hints else ""
             if not extra and mistakes is not None:
-                extra = known_mistake(got, mistakes(v), rtol, atol)
-        if not extra and hint:
+                mistake = matching_mistake(got, mistakes(v), rtol, atol)
+        if not extra and not mistake and hint:
             extra = " " + hint
-        raise gradcheck.GradientMismatch(str(e).rstrip(".") + "." + extra) from None
+        raise gradcheck.GradientMismatch(str(e).rstrip(".") + "." + extra, mistake=mistake) from None
 
 
 # --- convolution ------------------------------------------------------------------------

@@ -111,7 +111,8 @@ def test_table_reason_is_cut_short_and_prefers_the_diagnosis():
     long = CheckResult("week1.sgd", "matches torch", FAILED, 0, 1, "x" * 500)
     named = CheckResult("week1.adam", "matches torch", FAILED, 0, 1,
                         "after step 1, parameter 0, index (2,): got 0.49, expected 0.38. "
-                        "This is exactly what Adam without bias correction gives.")
+                        "This is exactly what Adam without bias correction gives.",
+                        mistake="Adam without bias correction")
     text = table_text(GradeReport("week1_linear_models", "s", [long, named]))
     assert "…" in text and "x" * 200 not in text
     adam_row = next(line for line in text.splitlines() if "week1.adam" in line)
