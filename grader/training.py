@@ -77,3 +77,23 @@ def train_and_predict(sub, builder: str, builder_args=(), builder_kwargs: dict |
     return TrainResult(predictions=preds.astype(np.int64), history=[float(h) for h in answer.get("history", [])],
                        seconds=float(answer.get("seconds", 0.0)), device=str(answer.get("device", device)),
                        stopped_early=bool(answer.get("stopped_early", False)))
+
+
+def train_and_judge(sub, builder: str, builder_args=(), *, recipe: Recipe, X_train, y_train, X_eval, y_eval,
+                    threshold: float, what: str, device: str = "cpu", num_classes: int | None = None,
+                    explain=None) -> float:
+    """Train the student's model (`train_and_predict`) and judge its accuracy on
+    (X_eval, y_eval) against `threshold`: returns the accuracy, or raises CheckFailed whose
+    message says what was trained, the accuracy, whether the wall-time cap stopped
+    training, and `explain(result, accuracy)` (the week's advice, "" for none)."""
+    result = train_and_predict(sub, builder, builder_args, X_train=X_train, y_train=y_train, X_eval=X_eval,
+                               recipe=recipe, device=device, num_classes=num_classes)
+    acc = accuracy(result.predictions, y_eval)
+    if acc >= threshold:
+        return acc
+    msg = f"{what}: accuracy {acc:.3f}, below the threshold {threshold:.3f}."
+    if result.stopped_early:
+        msg += (f" Training was stopped after {len(result.history)} of {recipe.epochs} epochs by the time limit of "
+                f"{recipe.max_seconds:g} s.")
+    advice = explain(result, acc) if explain is not None else ""
+    raise CheckFailed(msg + (f" {advice}" if advice else ""))
