@@ -576,16 +576,24 @@ class Session:
     def _request(self, req: dict, what: str = "your code", timeout: float | None = None):
         started = CLOCK()
         try:
-            return self._exchange(req, what, timeout, started)
+            return self._exchange(req, what, timeout)
         finally:
             self.spent += CLOCK() - started
 
-    def _exchange(self, req: dict, what: str, timeout: float | None, started: float):
-        limit = timeout or self.call_limit or self.limits.call_seconds
-        if self._budget is not None:
-            limit = min(limit, self._budget - self.spent)
-            if limit <= 0:
-                raise StudentTimeout(f"the exercise used up its {self._budget:.0f} s time budget")
+    def _exchange(self, req: dict, what: str, timeout: float | None):
+        own_limit = timeout or self.call_limit or self.limits.call_seconds
+        left = own_limit if self._budget is None else self._budget - self.spent
+        if left <= 0:
+            raise StudentTimeout(f"used up the exercise's {self._budget:g} s time budget")
+        try:
+            return self._exchange_within(req, what, min(own_limit, left))
+        except StudentTimeout:
+            if left < own_limit:  # it was the budget, not the call's own limit, that ran out
+                raise StudentTimeout(f"did not finish within the {left:.1f} s left of the exercise's "
+                                     f"{self._budget:g} s time budget and was stopped") from None
+            raise
+
+    def _exchange_within(self, req: dict, what: str, limit: float):
         worker = self._ensure_worker()
         payload = wire.encode(req, on_object=self._encode_handle(worker))
         deadline = CLOCK() + limit

@@ -455,3 +455,20 @@ def test_any_nested_plain_data_round_trips(value):
 def test_arrays_round_trip_through_their_big_endian_twin(arr):
     """Does the big-endian twin of any allowed array arrive equal to the array itself?"""
     assert same(round_trip(arr.astype(arr.dtype.newbyteorder(">"))), arr)
+
+
+def test_object_arrays_of_numbers_travel_as_numbers():
+    """Does an object-dtype array holding only real numbers (or complex ones) arrive as a
+    float64 (complex128) array, and one holding anything else stay behind a handle?"""
+    floats = np.array([1.0, 2, np.float32(3.5), True], dtype=object).reshape(2, 2)
+    got = wire.decode(wire.encode(floats))
+    assert got.dtype == np.float64 and got.shape == (2, 2) and got.tolist() == [[1.0, 2.0], [3.5, 1.0]]
+    assert wire.decode(wire.encode(np.array([1j, 2.0], dtype=object))).dtype == np.complex128
+    assert wire.decode(wire.encode(np.empty((0, 3), dtype=object))).shape == (0, 3)
+
+    class Number(float):  # a subclass: its methods must not run while converting
+        pass
+
+    for odd in (np.array(["a", 1.0], dtype=object), np.array([Number(1.0)], dtype=object)):
+        with pytest.raises(wire.Unencodable):
+            wire.encode(odd)
