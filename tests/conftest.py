@@ -2,6 +2,8 @@
 
 import copy
 import shutil
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -61,3 +63,20 @@ def grade(tmp_path_factory):
 
 
 __all__ = ["ROOT", "TEST_RUBRIC", "for_tests", "known_bad_patches", "known_bad_meta", "shutil"]
+
+
+@contextmanager
+def own_week_modules(week_name: str):
+    """A fake week with a real week's name loads its checks and reference under the same
+    sys.modules names: keep the two apart while the fake one is used, and put the real ones
+    back after."""
+    prefixes = (f"_dlgrade_assignment_{week_name}", f"_dlgrade_reference_{week_name}")
+    saved = {k: v for k, v in sys.modules.items() if k.startswith(prefixes)}
+    for k in saved:
+        del sys.modules[k]
+    try:
+        yield
+    finally:
+        for k in [k for k in sys.modules if k.startswith(prefixes)]:
+            del sys.modules[k]
+        sys.modules.update(saved)

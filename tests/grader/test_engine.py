@@ -3,12 +3,12 @@ as exactly one result with the right status, score and message."""
 
 from __future__ import annotations
 
-import sys
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
+from conftest import own_week_modules
 
 from grader.course import Week
 from grader.engine import grade_submission
@@ -175,16 +175,9 @@ def course(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module", autouse=True)
 def own_modules():
-    """The fake week has the real week 1's name, so its checks and reference load under
-    the same sys.modules names: keep the two apart, and put the real ones back after."""
-    prefixes = (f"_dlgrade_assignment_{WEEK}", f"_dlgrade_reference_{WEEK}")
-    saved = {k: v for k, v in sys.modules.items() if k.startswith(prefixes)}
-    for k in saved:
-        del sys.modules[k]
-    yield
-    for k in [k for k in sys.modules if k.startswith(prefixes)]:
-        del sys.modules[k]
-    sys.modules.update(saved)
+    """The fake week has the real week 1's name: keep its modules apart from the real ones."""
+    with own_week_modules(WEEK):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -6,11 +6,11 @@ check file may import any sibling check file."""
 from __future__ import annotations
 
 import math
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import own_week_modules
 
 from grader.course import Week
 from grader.engine import grade_submission
@@ -116,14 +116,8 @@ def write(folder: Path, files: dict[str, str]) -> Path:
 @pytest.fixture(scope="module", autouse=True)
 def own_modules():
     """The fake week has the real week 1's name: keep its modules apart from the real ones."""
-    prefixes = (f"_dlgrade_assignment_{WEEK}", f"_dlgrade_reference_{WEEK}")
-    saved = {k: v for k, v in sys.modules.items() if k.startswith(prefixes)}
-    for k in saved:
-        del sys.modules[k]
-    yield
-    for k in [k for k in sys.modules if k.startswith(prefixes)]:
-        del sys.modules[k]
-    sys.modules.update(saved)
+    with own_week_modules(WEEK):
+        yield
 
 
 @pytest.fixture(scope="module")
