@@ -392,8 +392,9 @@ with demo("the signal through a deep ReLU network"):
 #
 # A linear model does well on these small images too (about 0.96), and the MLP gains one or
 # two points. Accuracy alone cannot tell the two apart on 360 test images, which is why the
-# grader also checks that your network has an activation between its layers and that it
-# computes what `Sequential(Dense, ReLU, …, Dense)` of your own layers computes.
+# grader also checks that your network is not an affine map and that its backward pass is the
+# derivative of its forward. Any activation will do (ReLU, LeakyReLU, Tanh, Sigmoid, one of
+# your own), as long as every block has its own activation object.
 
 # %%
 try:  # the threshold of the week's rubric, where the course folder is at hand

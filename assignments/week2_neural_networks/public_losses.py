@@ -10,6 +10,7 @@ from scipy.special import softmax as scipy_softmax
 
 from grader import gradcheck
 from grader.compare import as_float, assert_close, assert_no_warnings, fmt
+from grader.oracles import cross_entropy_of
 from grader.registry import CheckFailed, check, load_rubric
 
 TOL = load_rubric(__file__)["losses"]
@@ -37,17 +38,6 @@ def assert_loss_gradient(f, x, got, expected, what, *, name, arg, full=True, mis
                               hint=hint)
 
 
-def cross_entropy_formula(y):
-    """The grader's loss: Z ↦ mean(logsumexp(Z_i) − Z_{i, y_i})."""
-    rows = np.arange(len(y))
-
-    def loss(Z):
-        m = Z.max(axis=1)
-        return np.mean(m + np.log(np.exp(Z - m[:, None]).sum(axis=1)) - Z[rows, y])
-
-    return loss
-
-
 def assert_cross_entropy(sub, Z, y, full=True, loss=None, grad_rtol=None):
     """forward(Z, y) and backward() of the student's SoftmaxCrossEntropy (a fresh one unless `loss`);
     `grad_rtol` overrides the rubric's for the gradient (logits of ±1e4: extreme_grad_rtol)."""
@@ -70,7 +60,7 @@ def assert_cross_entropy(sub, Z, y, full=True, loss=None, grad_rtol=None):
                 "the gradient with the wrong sign ((onehot − softmax(Z))/N)": -right}
     if n > 1:
         mistakes["the gradient summed instead of averaged over the N rows (N times too large)"] = n * right
-    assert_loss_gradient(cross_entropy_formula(y), Z, dZ, right, f"backward() after {what}", name="the cross-entropy",
+    assert_loss_gradient(cross_entropy_of(y), Z, dZ, right, f"backward() after {what}", name="the cross-entropy",
                          arg="Z", full=full, mistakes=mistakes, hint=CE_HINT, rtol=grad_rtol)
 
 

@@ -1,6 +1,7 @@
 """Public checks for mlp.py: the network build_mlp returns (its output shape, its number
 of parameters, that it is not affine and that its logits can be negative), and what it
-learns when the grader trains it with the week's fixed loop on the digits.
+learns when the grader trains it with the week's fixed loop on the digits. Any activation
+passes: the table asks for Dense+activation blocks.
 
 The training loop is the grader's (grader/trainers.py): minibatch SGD with momentum on
 the arrays ``parameters()`` returns, updated in place with ``gradients()``, and the
@@ -13,7 +14,9 @@ import numpy as np
 from grader.compare import as_array, describe, fmt
 from grader.datasets import digits
 from grader.registry import CheckFailed, check, load_rubric
-from grader.training import Recipe, accuracy, train_and_predict
+from grader.training import Recipe, train_and_judge
+
+from .public_layers import live_parameters, write_into
 
 RUBRIC = load_rubric(__file__)["training"]
 TOL = load_rubric(__file__)["layers"]
@@ -40,6 +43,28 @@ def logits(model, x, what, out_features):
     return out
 
 
+def negative_once_bias_lowered(model, what, params, out_features, x):
+    """Whether the outputs on x go negative once the last Dense layer's b (the one parameter of shape
+    (out_features,)) is lowered, in place, far below them, as they must when the last layer is a
+    Dense: its outputs are x·W + b. (A network with sigmoid layers may have only positive logits at
+    its initial weights.) b is put back afterwards."""
+    arrays = [as_array(p, f"{what}.parameters()[{i}]") for i, p in enumerate(params)]
+    last = [i for i, p in enumerate(arrays) if p.shape == (out_features,)]
+    if len(last) != 1:
+        return False
+    i = last[0]
+    handle = live_parameters(model, len(arrays))[i]
+    lowered = arrays[i] - 10.0 * (1.0 + float(np.abs(logits(model, x, what, out_features)).max()))
+    write_into(handle, lowered)
+    try:
+        if not np.allclose(as_array(model.parameters()[i], what), lowered, rtol=1e-6):
+            raise CheckFailed(f"writing into {what}.parameters()[{i}] in place did not change it: parameters() must "
+                              "return the layers' own arrays (see week2.sequential)")
+        return bool((logits(model, x, what, out_features) < 0).any())
+    finally:
+        write_into(handle, arrays[i])
+
+
 def assert_structure(sub, in_features, hidden, out_features, seed):
     """Output shape, parameter count, not affine (with hidden layers), logits of both signs."""
     model, what = build(sub, in_features, hidden, out_features, seed)
@@ -54,18 +79,20 @@ def assert_structure(sub, in_features, hidden, out_features, seed):
         raise CheckFailed(f"{what} has {count} parameters in all, expected {expected}: the Dense layers {layers}, "
                           "each with its W and b (an activation after each Dense but the last)")
     rng = np.random.default_rng(seed + 100)
-    x = 3.0 * rng.normal(size=(64, in_features))
-    both = logits(model, np.concatenate([x, -x, np.zeros_like(x)]), what, out_features)
-    plus, minus, zero = both[:64], both[64:128], both[128:]
-    if not (both < 0).any():
-        raise CheckFailed(f"{what}.forward gives no negative output on 192 inputs: the last layer must be a Dense "
-                          "producing logits, with no activation after it")
-    # An affine network f(x) = Ax + c has f(x) + f(−x) = 2f(0) for every x.
-    gap = np.abs(plus + minus - 2 * zero).max()
-    if hidden and gap <= 1e-6 * max(1.0, np.abs(both).max()):
-        raise CheckFailed(f"{what} is an affine map (f(x) + f(−x) = 2f(0) on 64 random inputs): a stack of Dense "
-                          "layers without activations between them is one linear model. Put an activation (ReLU) "
-                          "after every Dense layer but the last.")
+    x, y = 3.0 * rng.normal(size=(2, 64, in_features))
+    out = logits(model, np.concatenate([x, y, (x + y) / 2]), what, out_features)
+    fx, fy, mid = out[:64], out[64:128], out[128:]
+    if not (out < 0).any() and not negative_once_bias_lowered(model, what, params, out_features, x):
+        raise CheckFailed(f"{what}.forward gives no negative output on 192 inputs, nor once the last layer's bias is "
+                          "lowered far below its outputs: the last layer must be a Dense producing logits, with no "
+                          "activation after it")
+    # Only an affine map f(x) = Ax + c has f((x + y)/2) = (f(x) + f(y))/2 for every x and y. (An odd
+    # test, f(x) + f(−x) = 2f(0), would also hold for tanh or sigmoid layers whose biases are 0.)
+    gap = np.abs(mid - (fx + fy) / 2).max()
+    if hidden and gap <= 1e-6 * max(1.0, np.abs(out).max()):
+        raise CheckFailed(f"{what} is an affine map (f((x + y)/2) = (f(x) + f(y))/2 on 64 random pairs x, y): a "
+                          "stack of Dense layers without activations between them is one linear model. Put an "
+                          "activation (ReLU, say) after every Dense layer but the last.")
     return model, what
 
 
@@ -76,29 +103,27 @@ def mlp_structure(sub, ref):
         assert_structure(sub, 7, hidden, 3, seed=60 + len(hidden))
 
 
-def judge_training(sub, X_train, y_train, X_eval, y_eval, seed, split_name, device):
-    """Train build_mlp(64, [64], 10) with the week's recipe and judge its accuracy on X_eval."""
-    result = train_and_predict(sub, "mlp.build_mlp", builder_args=[ARCHITECTURE[0], list(ARCHITECTURE[1]),
-                                                                   ARCHITECTURE[2]],
-                               X_train=X_train, y_train=y_train, X_eval=X_eval, recipe=recipe(seed), device=device)
-    acc = accuracy(result.predictions, y_eval)
-    threshold = RUBRIC["accuracy_threshold"]
-    if acc >= threshold:
-        return
+def training_advice(result, acc):
+    """The week's reading of a training run that missed the threshold."""
     history = result.history
-    msg = (f"after training build_mlp(64, [64], 10, rng) with the grader's loop ({RUBRIC['epochs']} epochs of SGD with "
-           f"momentum), the {split_name} accuracy is {acc:.3f}, below the threshold {threshold:.3f}.")
-    if result.stopped_early:
-        msg += f" Training was stopped after {len(history)} epochs by the {RUBRIC['max_seconds']:g} s time limit."
-    if len(history) >= 2 and history[-1] > 0.9 * history[0]:
-        msg += (f" The training loss hardly went down ({fmt(history[0])} in the first epoch, {fmt(history[-1])} in the "
+    if len(history) < 2:
+        return ""
+    if history[-1] > 0.9 * history[0]:
+        return (f"The training loss hardly went down ({fmt(history[0])} in the first epoch, {fmt(history[-1])} in the "
                 "last): the loop updates the arrays parameters() returns, in place, with gradients(), so check that "
                 "parameters() returns the layers' own arrays and that backward sets every layer's grads (the checks "
                 "of week2.dense and week2.sequential).")
-    elif len(history) >= 2:
-        msg += (f" The training loss went from {fmt(history[0])} to {fmt(history[-1])}: the network learns, but not "
-                "enough. Is a backward pass slightly wrong (the checks of week2.dense, week2.activations)?")
-    raise CheckFailed(msg)
+    return (f"The training loss went from {fmt(history[0])} to {fmt(history[-1])}: the network learns, but not enough. "
+            "Is a backward pass slightly wrong (the checks of week2.dense, week2.activations)?")
+
+
+def judge_training(sub, X_train, y_train, X_eval, y_eval, seed, split_name, device):
+    """Train build_mlp(64, [64], 10) with the week's recipe and judge its accuracy on X_eval."""
+    train_and_judge(sub, "mlp.build_mlp", [ARCHITECTURE[0], list(ARCHITECTURE[1]), ARCHITECTURE[2]],
+                    recipe=recipe(seed), X_train=X_train, y_train=y_train, X_eval=X_eval, y_eval=y_eval,
+                    threshold=RUBRIC["accuracy_threshold"], device=device, explain=training_advice,
+                    what=f"after training build_mlp(64, [64], 10, rng) with the grader's loop ({RUBRIC['epochs']} "
+                         f"epochs of SGD with momentum), the {split_name} split")
 
 
 @check("week2.train_mlp", points=2, timeout=RUBRIC["max_seconds"] + 60)

@@ -1,4 +1,4 @@
-"""The textbook Sigmoid 1/(1 + exp(−x)), whose exp overflows (with a RuntimeWarning) for x below about −709."""
+"""Sigmoid as e^x/(1 + e^x) for every x: e^x overflows to inf above x ≈ 709, and inf/inf is NaN."""
 MODULE = "layers"
 EXERCISE = "week2.activations"
 HINT = "Only ever exponentiate −|x|"
@@ -7,5 +7,6 @@ EXERCISE_SCORE = 3  # right for moderate inputs
 
 class Sigmoid(Sigmoid):
     def forward(self, x):
-        self._out = 1.0 / (1.0 + np.exp(-x))
+        e = np.exp(x)
+        self._out = e / (1.0 + e)
         return self._out
