@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from scipy.special import softmax as scipy_softmax
 
 from grader import gradcheck
-from grader.compare import as_float, assert_close, assert_no_warnings, fmt
+from grader.compare import as_float, assert_close, fmt
 from grader.oracles import cross_entropy_of
 from grader.registry import CheckFailed, check, load_rubric
 
@@ -43,10 +43,10 @@ def assert_cross_entropy(sub, Z, y, full=True, loss=None, grad_rtol=None):
     `grad_rtol` overrides the rubric's for the gradient (logits of ±1e4: extreme_grad_rtol)."""
     loss = loss or sub.losses.SoftmaxCrossEntropy(_keep=True)
     what = f"SoftmaxCrossEntropy().forward(Z, y) for Z of shape {Z.shape} with logits up to {fmt(np.abs(Z).max())}"
+    # Judged on values (week 2's table asks "stays finite", it forbids no warning): log(softmax)
+    # gives −inf for a confidently wrong row, and the loss is then infinite.
     value = loss.forward(Z, y)
-    assert_no_warnings(sub, what, CE_HINT)
     dZ = loss.backward()
-    assert_no_warnings(sub, "SoftmaxCrossEntropy().backward()", CE_HINT)
     Zt = torch.tensor(Z, dtype=torch.float64, requires_grad=True)
     loss_t = F.cross_entropy(Zt, torch.tensor(y, dtype=torch.int64))
     loss_t.backward()

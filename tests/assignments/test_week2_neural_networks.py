@@ -96,3 +96,18 @@ def test_own_activation_with_a_wrong_backward_loses_the_backward_check(tmp_path,
     failed = [r for r in report.results if r.status != PASSED]
     assert [r.title for r in failed] == [r.title for r in report.results if "backward and gradients()" in r.title]
     assert hint in failed[0].output
+
+
+def test_cross_entropy_that_warns_but_is_right_scores_full_marks(tmp_path):
+    """Does a SoftmaxCrossEntropy whose values are right for logits of ±1e4, but which lets NumPy warn
+    about an overflow on the way (a np.where over both a stable and an overflowing formula), get full
+    marks? Week 2's table asks "stays finite", it forbids no warning."""
+    folder = tmp_path / WEEK
+    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    source = (folder / "losses.py").read_text()
+    anchor = "        Z = np.asarray(logits, dtype=float)\n"
+    assert anchor in source
+    source = source.replace(anchor, anchor + "        np.where(Z > 0, np.exp(-Z), np.exp(Z))  # overflows at ±1e4, unused\n", 1)
+    (folder / "losses.py").write_text(source)
+    report = grade_submission(week, folder, device="cpu", only={"week2.loss"})
+    assert [r.output for r in report.results if r.status != PASSED] == []
