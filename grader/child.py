@@ -6,7 +6,9 @@ libraries (NumPy, and torch for the weeks that need it) and never imports
 student code; for every exercise it forks a fresh worker, which joins a new
 session, sets its resource limits, imports the student's modules and answers the
 judge's requests over its own socket. Everything the worker sends is plain data
-(see wire.py); other objects stay here and are named by handles.
+(see wire.py); other objects stay here and are named by handles. The warnings a call
+emits go back with its answer, and the submission's own code cannot silence them
+(`keep_warnings_loud`).
 
 This file depends on the standard library, NumPy and wire.py alone: the judge's
 package, the reference solutions and the checks are not importable here.
@@ -120,6 +122,7 @@ class Worker:
     def serve(self):
         import numpy as np
 
+        keep_warnings_loud(self.sub_dir)
         while True:
             try:
                 raw = wire.recv(self.sock, self.max_message)
@@ -168,6 +171,101 @@ class Worker:
                 {"error": {"type": "TooLarge", "message": f"the result has {len(payload)} bytes, over the limit of {self.max_message}", "traceback": ""}, "warnings": []}
             )
         wire.send(self.sock, payload)
+
+
+# ---------------------------------------------------------------------------
+# Warnings the submission cannot silence
+
+HIDING_ACTIONS = ("ignore",)  # warning-filter actions that keep a warning out of the judge's record
+QUIET_MODES = ("ignore", "print", "log")  # NumPy error modes that issue no warning
+
+
+def _loud_errstate(kwargs):
+    """NumPy error-state keywords with ``all`` spelled out per kind, and every quiet mode for
+    over/divide/invalid made 'warn'. 'raise' and 'call' are kept (an exception to catch, or a
+    handler of its own, is how a submission deals with the condition itself), and so is
+    underflow, which the judge ignores anyway."""
+    kwargs = dict(kwargs)
+    every = kwargs.pop("all", None)
+    for kind in ("divide", "over", "under", "invalid"):
+        if kwargs.get(kind) is None and every is not None:
+            kwargs[kind] = every
+    for kind in ("divide", "over", "invalid"):
+        if kwargs.get(kind) in QUIET_MODES:
+            kwargs[kind] = "warn"
+    return kwargs
+
+
+def keep_warnings_loud(sub_dir):
+    """Make the submission's own calls unable to hide a warning from the judge, for the life of
+    this worker (which runs nothing but the submission's requests).
+
+    numpy.errstate and numpy.seterr called from a submission file (or from code it compiled
+    from a string) keep 'warn' for over/divide/invalid; warnings.simplefilter and
+    warnings.filterwarnings with "ignore" do nothing; warnings.catch_warnings
+    drops such an ``action``, and with ``record=True`` hands the submission its list while
+    the judge still records every warning. Calls from NumPy, other libraries and this
+    worker, whose caller is not a submission file, behave as before: whether a call is the
+    submission's is read from its caller's frame.
+    """
+    import numpy as np
+
+    prefix = os.path.join(sub_dir, "")
+
+    def from_submission(depth=2):
+        name = sys._getframe(depth).f_code.co_filename
+        return name.startswith(prefix) or (name.startswith("<") and not name.startswith("<frozen"))
+
+    base_errstate, base_seterr = np.errstate, np.seterr
+    base_simplefilter, base_filterwarnings = warnings.simplefilter, warnings.filterwarnings
+
+    class errstate(base_errstate):
+        __slots__ = ()
+
+        def __init__(self, **kwargs):
+            super().__init__(**(_loud_errstate(kwargs) if from_submission() else kwargs))
+
+    def seterr(all=None, divide=None, over=None, under=None, invalid=None):
+        kwargs = {"all": all, "divide": divide, "over": over, "under": under, "invalid": invalid}
+        return base_seterr(**(_loud_errstate(kwargs) if from_submission() else kwargs))
+
+    def simplefilter(action, *args, **kwargs):
+        if action in HIDING_ACTIONS and from_submission():
+            return None
+        return base_simplefilter(action, *args, **kwargs)
+
+    def filterwarnings(action, *args, **kwargs):
+        if action in HIDING_ACTIONS and from_submission():
+            return None
+        return base_filterwarnings(action, *args, **kwargs)
+
+    class catch_warnings(warnings.catch_warnings):
+        def __init__(self, *args, **kwargs):
+            self._submission = from_submission()
+            if self._submission and kwargs.get("action") in HIDING_ACTIONS:
+                kwargs["action"] = None
+            super().__init__(*args, **kwargs)
+
+        def __enter__(self):
+            judge = self._module._showwarnmsg_impl
+            log = super().__enter__()
+            if self._submission and log is not None:
+                def record_both(message):
+                    log.append(message)
+                    judge(message)
+
+                self._module._showwarnmsg_impl = record_both
+            return log
+
+    for name, module in list(sys.modules.items()):  # numpy, numpy._core, ...: wherever NumPy exports them
+        if module is None or name.split(".")[0] != "numpy":
+            continue
+        if vars(module).get("errstate") is base_errstate:
+            module.errstate = errstate
+        if vars(module).get("seterr") is base_seterr:
+            module.seterr = seterr
+    warnings.simplefilter, warnings.filterwarnings = simplefilter, filterwarnings
+    warnings.catch_warnings = catch_warnings
 
 
 class _Kept:

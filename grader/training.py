@@ -89,11 +89,17 @@ def train_and_judge(sub, builder: str, builder_args=(), *, recipe: Recipe, X_tra
     result = train_and_predict(sub, builder, builder_args, X_train=X_train, y_train=y_train, X_eval=X_eval,
                                recipe=recipe, device=device, num_classes=num_classes)
     acc = accuracy(result.predictions, y_eval)
+    if acc < threshold:
+        stopped = (f"Training was stopped after {len(result.history)} of {recipe.epochs} epochs by the time limit of "
+                   f"{recipe.max_seconds:g} s." if result.stopped_early else "")
+        advice = explain(result, acc) if explain is not None else ""
+        assert_accuracy(acc, threshold, what, " ".join(n for n in (stopped, advice) if n))
+    return acc
+
+
+def assert_accuracy(acc: float, threshold: float, what: str, advice: str = "") -> None:
+    """Raise CheckFailed unless acc ≥ threshold, as every accuracy check words it:
+    "<what>: accuracy 0.812, below the threshold 0.930. <advice>"."""
     if acc >= threshold:
-        return acc
-    msg = f"{what}: accuracy {acc:.3f}, below the threshold {threshold:.3f}."
-    if result.stopped_early:
-        msg += (f" Training was stopped after {len(result.history)} of {recipe.epochs} epochs by the time limit of "
-                f"{recipe.max_seconds:g} s.")
-    advice = explain(result, acc) if explain is not None else ""
-    raise CheckFailed(msg + (f" {advice}" if advice else ""))
+        return
+    raise CheckFailed(f"{what}: accuracy {acc:.3f}, below the threshold {threshold:.3f}." + (f" {advice}" if advice else ""))

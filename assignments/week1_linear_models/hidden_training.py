@@ -1,12 +1,13 @@
-"""Hidden checks for training.py: the statistics of the shuffling, its dependence
-on the given generator, and accuracy on the held-out test split."""
+"""Hidden checks for training.py: the statistics of the shuffling (pairs, positions and
+consecutive epochs, with k-sigma bounds from grader.oracles), its dependence on the given
+generator, and accuracy on the held-out test split."""
 
 import itertools
-import math
 
 import numpy as np
 
 from grader.datasets import digits
+from grader.oracles import assert_within, proportion_bound, sigmas_for
 from grader.registry import CheckFailed, check
 
 from .public_training import assert_one_epoch, epoch, judge_classifier, RUBRIC
@@ -31,28 +32,58 @@ def order_is_fresh_and_from_rng(sub, ref):
                           "rng argument (not from np.random or the clock)")
 
 
-@check("week1.minibatches", points=1, name="every order is equally likely (pairwise statistics over 200 epochs)")
+def order_tests(positions):
+    """The cell-by-cell tests of i.i.d. uniform permutations, from ``positions[e, i]`` (the
+    position of index i in epoch e): (fraction observed, its expectation p, the number of
+    draws it is a fraction of, what it is, advice), one per cell of three tables:
+
+    * pairs: for i < j, the fraction of epochs in which i came before j (p = 1/2);
+    * positions: for index i and position k, the fraction of epochs with i at k (p = 1/n);
+    * transitions: for positions k and l, the fraction of consecutive epochs e, e + 1 in which
+      the index at k in epoch e was at l in epoch e + 1 (p = 1/n: under independent uniform
+      epochs, each step's permutation P_eᵀP_{e+1} is itself uniform and independent of the
+      others, so every cell is a Binomial(epochs − 1, 1/n) count).
+    """
+    epochs, n = positions.shape
+    uniform = "the order is not a uniformly random permutation (use rng.permutation(n))"
+    out = []
+    before = (positions[:, :, None] < positions[:, None, :]).mean(axis=0)
+    for i, j in itertools.combinations(range(n), 2):
+        out.append((before[i, j], 0.5, epochs, f"the fraction of {epochs} epochs in which index {i} came before "
+                    f"index {j}", uniform))
+    at = np.stack([(positions == k).mean(axis=0) for k in range(n)], axis=1)  # at[i, k]
+    for i, k in itertools.product(range(n), repeat=2):
+        out.append((at[i, k], 1.0 / n, epochs, f"the fraction of {epochs} epochs in which index {i} was at "
+                    f"position {k}", uniform))
+    moved = np.zeros((n, n))
+    np.add.at(moved, (positions[:-1].ravel(), positions[1:].ravel()), 1.0)
+    moved /= epochs - 1
+    for k, l in itertools.product(range(n), repeat=2):
+        out.append((moved[k, l], 1.0 / n, epochs - 1, f"the fraction of {epochs - 1} pairs of consecutive epochs in "
+                    f"which the index at position {k} moved to position {l}",
+                    "consecutive epochs are not independent: draw a fresh permutation from rng in every epoch, "
+                    "never one derived from the previous epoch's order"))
+    return out
+
+
+@check("week1.minibatches", points=1,
+       name="every order is equally likely, independently each epoch (pair, position and transition statistics over 200 epochs)")
 def order_is_uniform(sub, ref):
-    """Check that index i precedes index j in about half of the epochs, for every pair."""
+    """Check that the epochs' orders behave as independent uniformly random permutations, cell by cell."""
     n, epochs = 6, RUBRIC["uniformity_epochs"]
     rng = sub.rng(2024)
-    before = np.zeros((n, n))
-    for _ in range(epochs):
+    positions = np.empty((epochs, n), dtype=np.int64)
+    for e in range(epochs):
         batches = epoch(sub, n, 4, rng)
         assert_one_epoch(batches, n, 4)
-        order = np.concatenate(batches)
-        pos = np.empty(n, dtype=int)
-        pos[order] = np.arange(n)
-        before += pos[:, None] < pos[None, :]
-    # Under a uniform permutation each pair's fraction is a mean of Bernoulli(1/2) draws:
-    # accept within `sigmas` standard errors, so a correct shuffle fails with probability < 1e-9.
-    sigmas = RUBRIC["uniformity_sigmas"]
-    bound = sigmas * math.sqrt(0.25 / epochs)
-    for i, j in itertools.combinations(range(n), 2):
-        frac = before[i, j] / epochs
-        if abs(frac - 0.5) > bound:
-            raise CheckFailed(f"index {i} came before index {j} in {frac:.0%} of {epochs} epochs, expected about 50%: "
-                              "the order is not a uniformly random permutation (use rng.permutation(n))")
+        positions[e, np.concatenate(batches)] = np.arange(n)
+    tests = order_tests(positions)
+    # Each cell is a fraction of Bernoulli(p) draws, allowed `sigmas` standard errors, so that a correct
+    # shuffle fails any of the cells with probability about uniformity_false_alarm (rubric.toml); the
+    # message reports the cell that strays furthest relative to its bound, the most telling one.
+    sigmas = sigmas_for(RUBRIC["uniformity_false_alarm"], tests=len(tests))
+    frac, p, draws, what, advice = max(tests, key=lambda c: abs(c[0] - c[1]) / proportion_bound(c[1], c[2], sigmas))
+    assert_within(frac, p, proportion_bound(p, draws, sigmas), what, advice)
 
 
 @check("week1.train_softmax", points=2, timeout=60)

@@ -115,52 +115,61 @@ def mistake_trajectories(exercise, params, grads, lr, hp):
     return {label: run(update) for label, update in zoo[exercise].items()}
 
 
-def path_lengths(params0, trajectory):
-    """For each step t and parameter, Σ_{s≤t} |w_s − w_{s−1}| elementwise: how far each element
-    has travelled, the natural scale of the rounding error an implementation accumulates."""
-    out, total, prev = [], [np.zeros_like(p) for p in params0], params0
+FLOAT32_UNIT = 2.0**-24  # float32 rounds a value w to within 2⁻²⁴·|w| (half a unit in the last place)
+
+
+def allowances(params0, trajectory, atol_path, atol_float32):
+    """For each step t and parameter, the absolute error each element may carry:
+    atol_path·Σ_{s≤t}|w_s − w_{s−1}| (how far the element has travelled: the scale of the
+    rounding an update accumulates) + atol_float32·2⁻²⁴·Σ_{0≤s≤t}|w_s| (a parameter kept in
+    float32 is rounded to float32 at the start and after every step)."""
+    out, prev = [], params0
+    path = [np.zeros_like(p) for p in params0]
+    size = [np.abs(p) for p in params0]
     for ws in trajectory:
-        total = [acc + np.abs(w - q) for acc, w, q in zip(total, ws, prev)]
-        out.append(total)
+        path = [acc + np.abs(w - q) for acc, w, q in zip(path, ws, prev)]
+        size = [acc + np.abs(w) for acc, w in zip(size, ws)]
+        out.append([atol_path * pl + atol_float32 * FLOAT32_UNIT * sz for pl, sz in zip(path, size)])
         prev = ws
     return out
 
 
-def _ratios(got, want, params0, path, rtol, atol_path):
-    """(ratio, index) per parameter: displacement error over atol_path·path + rtol·|expected displacement|."""
-    return [worst(g - p0, w - p0, rtol, atol_path * pl + 1e-300) if g.shape == w.shape else (np.inf, ())
-            for g, w, p0, pl in zip(got, want, params0, path)]
+def _ratios(got, want, params0, atol, rtol):
+    """(ratio, index) per parameter: displacement error over atol + rtol·|expected displacement|."""
+    return [worst(g - p0, w - p0, rtol, a + 1e-300) if g.shape == w.shape else (np.inf, ())
+            for g, w, p0, a in zip(got, want, params0, atol)]
 
 
-def _matches(got, want, params0, path, rtol, atol_path):
-    return all(r <= 1.0 for r, _ in _ratios(got, want, params0, path, rtol, atol_path))
+def _matches(got, want, params0, atol, rtol):
+    return all(r <= 1.0 for r, _ in _ratios(got, want, params0, atol, rtol))
 
 
 def follow_trajectory(sub, exercise, shapes, steps, scales, seed, lr, hp):
     """Drive the student's optimizer and compare it with torch.optim after every step.
 
     Parameters are compared by their displacement from the start (``w_t − w_0``),
-    element by element: |got − expected| ≤ rtol·|expected| + atol_path·(the distance
-    the element has travelled), so elements with tiny gradients are judged as
-    strictly as large ones, and rounding that accumulates over the steps of a
-    correct float32 implementation is allowed for.
+    element by element: |got − expected| ≤ rtol·|expected| + `allowances` (the distance
+    the element has travelled, and the float32 rounding of its values so far), so
+    elements with tiny gradients are judged as strictly as float32 allows, and the
+    rounding that a correct float32 implementation accumulates over the steps (its
+    updates, its state, its parameters themselves) is allowed for.
     """
     class_name = OPTIMIZERS[exercise][0]
     params, grads = problem(shapes, steps, scales, seed)
-    rtol, atol_path = TOL["rtol"], TOL["atol_path"]
+    rtol = TOL["rtol"]
 
     handles = [sub.store(p) for p in params]
     opt = sub.call(f"optimizers.{class_name}", handles, lr, _keep=True, **hp)
     opt.step(grads[0])  # the student's code runs first: a stub stops here, before any oracle work
     expected = torch_trajectory(exercise, tuple(shapes), steps, tuple(scales), seed, lr, tuple(sorted(hp.items())))
-    paths = path_lengths(params, expected)
+    atol = allowances(params, expected, TOL["atol_path"], TOL["atol_float32"])
     for t, gs in enumerate(grads, start=1):
         if t > 1:
             opt.step(gs)
         got = [np.asarray(h.fetch(), dtype=np.float64) for h in handles]
-        if _matches(got, expected[t - 1], params, paths[t - 1], rtol, atol_path):
+        if _matches(got, expected[t - 1], params, atol[t - 1], rtol):
             continue
-        message = _first_difference(got, expected[t - 1], params, paths[t - 1], t, rtol, atol_path)
+        message = _first_difference(got, expected[t - 1], params, atol[t - 1], t, rtol)
         if t == 1 and all(np.array_equal(g, p) for g, p in zip(got, params)):
             message += (" The arrays passed to the constructor did not change: update them in place "
                         "(p -= …, or p[...] = …) instead of binding a new array (p = p - …).")
@@ -174,13 +183,13 @@ def follow_trajectory(sub, exercise, shapes, steps, scales, seed, lr, hp):
                 zoo["ignoring the hyperparameters passed to the constructor (the defaults)"] = torch_trajectory(
                     exercise, tuple(shapes), steps, tuple(scales), seed, lr, ())
             mistake = next((label for label, traj in zoo.items()
-                            if _matches(got, traj[t - 1], params, paths[t - 1], rtol, atol_path)), None)
+                            if _matches(got, traj[t - 1], params, atol[t - 1], rtol)), None)
             raise CheckFailed(message, mistake=mistake)
         raise CheckFailed(message)
 
 
-def _first_difference(got, want, params0, path, t, rtol, atol_path):
-    for i, ((ratio, idx), g, w, p0) in enumerate(zip(_ratios(got, want, params0, path, rtol, atol_path), got, want, params0)):
+def _first_difference(got, want, params0, atol, t, rtol):
+    for i, ((ratio, idx), g, w, p0) in enumerate(zip(_ratios(got, want, params0, atol, rtol), got, want, params0)):
         if g.shape != w.shape:
             return f"after step {t}, parameter {i} has shape {g.shape}, expected {w.shape}"
         if ratio > 1.0:

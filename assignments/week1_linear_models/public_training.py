@@ -6,6 +6,7 @@ import numpy as np
 from grader.compare import as_array, describe, fmt
 from grader.datasets import digits
 from grader.registry import CheckFailed, check, load_rubric
+from grader.training import assert_accuracy
 
 RUBRIC = load_rubric(__file__)["training"]
 
@@ -58,6 +59,8 @@ def accuracy(W, X, y):
 
 
 def judge_classifier(sub, X_train, y_train, X_eval, y_eval, seed, split_name):
+    """Train with the student's own train_softmax_classifier (the student's recipe) and judge
+    the accuracy of scores = [1, X] @ W on (X_eval, y_eval), in grader.training's words."""
     num_classes = int(y_train.max()) + 1
     W = sub.training.train_softmax_classifier(X_train, y_train, num_classes, sub.rng(seed))
     D = X_train.shape[1]
@@ -68,16 +71,15 @@ def judge_classifier(sub, X_train, y_train, X_eval, y_eval, seed, split_name):
     threshold = RUBRIC["accuracy_threshold"]
     if acc >= threshold:
         return
-    msg = f"{split_name} accuracy {acc:.3f} is below the threshold {threshold:.3f}."
     bias_last = float(np.mean(np.argmax(W[-1] + X_eval @ W[:-1], axis=1) == y_eval))
     if bias_last >= threshold:
-        msg += (f" With the bias taken from the LAST row the accuracy would be {bias_last:.3f}: the bias must be the "
-                "FIRST row of W (scores = [1, X] @ W).")
+        advice = (f"With the bias taken from the LAST row the accuracy would be {bias_last:.3f}: the bias must be the "
+                  "FIRST row of W (scores = [1, X] @ W).")
     elif acc < 0.5:
-        msg += " That is far below chance-level learning: check the labels' one-hot encoding and the gradient's sign."
+        advice = "That is far below chance-level learning: check the labels' one-hot encoding and the gradient's sign."
     else:
-        msg += " The model learns but not enough: train longer, or use a larger learning rate or minibatches."
-    raise CheckFailed(msg)
+        advice = "The model learns but not enough: train longer, or use a larger learning rate or minibatches."
+    assert_accuracy(acc, threshold, f"train_softmax_classifier on the digits, {split_name} split", advice)
 
 
 @check("week1.train_softmax", points=2, timeout=60)

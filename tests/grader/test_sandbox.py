@@ -533,6 +533,129 @@ def test_seterr_ignore_at_import_does_not_hide_warnings(start):
     assert any("overflow" in w["message"] for w in sub.warnings)
 
 
+def test_module_level_seterr_raise_is_undone_after_import(start):
+    """If the student's module sets np.seterr(over="raise") at import, does a later overflow still come back as a warning, not an error?"""
+    sub = start("""
+        import numpy as np
+        np.seterr(over="raise")
+        def overflow():
+            return float(np.exp(1e4))
+    """)
+    assert sub.mod.overflow() == np.inf
+    assert any("overflow" in w["message"] for w in sub.warnings)
+
+
+SILENCED = {
+    "errstate": """
+        with np.errstate(over="ignore"):
+            return float(np.exp(1e4))""",
+    "errstate_all": """
+        with np.errstate(all="ignore"):
+            return float(np.exp(1e4))""",
+    "errstate_print": """
+        with np.errstate(over="print"):
+            return float(np.exp(1e4))""",
+    "seterr": """
+        old = np.seterr(all="ignore")
+        try:
+            return float(np.exp(1e4))
+        finally:
+            np.seterr(**old)""",
+    "seterr_positional": """
+        np.seterr("ignore")
+        return float(np.exp(1e4))""",
+    "simplefilter": """
+        warnings.simplefilter("ignore")
+        return float(np.exp(1e4))""",
+    "filterwarnings": """
+        warnings.filterwarnings("ignore", category=RuntimeWarning)
+        return float(np.exp(1e4))""",
+    "catch_warnings": """
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(np.exp(1e4))""",
+    "catch_warnings_action": """
+        with warnings.catch_warnings(action="ignore"):
+            return float(np.exp(1e4))""",
+    "from_import": """
+        from numpy import errstate
+        from warnings import simplefilter
+        simplefilter("ignore")
+        with errstate(over="ignore"):
+            return float(np.exp(1e4))""",
+    "exec_string": """
+        return eval("float(np.exp(1e4)) if np.seterr(all='ignore') is not None else 0.0")""",
+}
+
+
+@pytest.mark.parametrize("route", SILENCED)
+def test_student_code_cannot_silence_an_overflow_warning(start, route):
+    """If the student's function silences NumPy or the warning filters before it overflows, is the overflow warning still reported, call after call?"""
+    body = textwrap.indent(textwrap.dedent(SILENCED[route]), "    ")
+    sub = start("import warnings\nimport numpy as np\n\ndef overflow():" + body + "\n")
+    for _ in range(2):  # the second call too (whatever the first left behind)
+        assert sub.mod.overflow() == np.inf
+        assert [w["category"] for w in sub.warnings if "overflow" in w["message"]] == ["RuntimeWarning"], route
+
+
+def test_errstate_decorator_in_student_code_does_not_silence(start):
+    """If the student decorates a function with @np.errstate(all="ignore") at import, is its overflow still reported?"""
+    sub = start("""
+        import numpy as np
+        @np.errstate(all="ignore")
+        def overflow():
+            return float(np.exp(1e4))
+    """)
+    assert sub.mod.overflow() == np.inf
+    assert any("overflow" in w["message"] for w in sub.warnings)
+
+
+def test_student_catch_warnings_record_sees_the_warning_and_so_does_the_judge(start):
+    """If the student records warnings with catch_warnings(record=True), does the student's list get the overflow and the judge too?"""
+    sub = start("""
+        import warnings
+        import numpy as np
+        def overflow():
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                value = float(np.exp(1e4))
+            return [str(w.message) for w in caught], value
+    """)
+    seen, value = sub.mod.overflow()
+    assert value == np.inf and any("overflow" in m for m in seen)
+    assert any("overflow" in w["message"] for w in sub.warnings)
+
+
+def test_student_seterr_raise_still_raises(start):
+    """Does np.errstate(over="raise") in student code still raise FloatingPointError, for the student to catch?"""
+    sub = start("""
+        import numpy as np
+        def guarded():
+            try:
+                with np.errstate(over="raise"):
+                    return float(np.exp(1e4))
+            except FloatingPointError:
+                return -1.0
+    """)
+    assert sub.mod.guarded() == -1.0
+    assert sub.warnings == []
+
+
+def test_errstate_inside_numpy_still_silences_numpy_own_warnings(start):
+    """Does a NumPy function that silences its own intermediate warnings (np.isclose of infinities) stay warning-free when student code calls it?"""
+    sub = start("""
+        import numpy as np
+        def close():
+            return bool(np.isclose(np.array([np.inf]), np.array([np.inf]))[0])
+        def raw():
+            return float(np.abs(np.array([np.inf]) - np.array([np.inf]))[0])
+    """)
+    assert sub.mod.close() is True
+    assert sub.warnings == []
+    assert np.isnan(sub.mod.raw())  # the same arithmetic outside NumPy's own errstate warns
+    assert any("invalid" in w["message"] for w in sub.warnings)
+
+
 # --- processes --------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ and the object array stay in the worker as handles, the bytes arrive as bytes, t
 checks fail, and the command (touch a marker file) never runs in the judge."""
 MODULE = "classification"
 EXERCISE = "week1.logistic"
-HINT = ("should be a NumPy array", "could not be read", "should be a single number")
+HINT = ("should be an array of numbers", "could not be read", "should be a single number")
 import os as _os
 import pickle as _pickle
 

@@ -1,7 +1,7 @@
 """sigmoid returns an object whose __eq__ always says True."""
 MODULE = "classification"
 EXERCISE = "week1.sigmoid"
-HINT = "should be a NumPy array"
+HINT = "should be numbers"
 
 
 class _AlwaysEqual:
