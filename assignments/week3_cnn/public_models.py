@@ -29,7 +29,7 @@ from grader.datasets import shapes_split
 from grader.oracles import assert_close_scaled
 from grader.registry import CheckFailed, check, load_rubric
 from grader.sandbox import Handle, NotImplementedYet, StudentError
-from grader.training import Recipe, accuracy, train_and_predict
+from grader.training import Recipe, train_and_judge
 
 TOL = load_rubric(__file__)["models"]
 
@@ -299,6 +299,23 @@ def recipe(cfg) -> Recipe:
                   optimizer="adam", seed=cfg["seed"], max_seconds=cfg["max_seconds"])
 
 
+def advice(result, acc):
+    """What most likely keeps a CNN below the threshold, from its training run (`explain` of
+    grader.training.train_and_judge)."""
+    final_loss = result.history[-1] if result.history else float("nan")
+    if result.stopped_early:
+        return "Make the network cheaper."
+    if final_loss < 0.3:
+        return (f"The training loss fell to {final_loss:.3f}, so the network fits its training images but does worse "
+                "on held-out ones in evaluation mode: check what changes between model.train() and model.eval() "
+                "(batch norm running statistics, dropout).")
+    if acc < 0.7:
+        return ("A network of Linear layers on the flattened pixels stays far below it with this recipe (about "
+                "0.3–0.65): use convolutions, which share their weights across positions, with pooling.")
+    return (f"The network learns (final training loss {final_loss:.3f}) but not fast enough for the recipe's "
+            "budget: batch normalization after each convolution and a global max pooling help most here.")
+
+
 def judge_cnn(sub, ref, X_train, y_train, X_eval, y_eval, split_name, seed_offset=0):
     """Train build_cnn with the rubric's recipe (`ref.rubric`, so a test may shrink it) and judge
     the accuracy on (X_eval, y_eval)."""
@@ -307,29 +324,11 @@ def judge_cnn(sub, ref, X_train, y_train, X_eval, y_eval, split_name, seed_offse
     r = Recipe(**{**r.__dict__, "seed": r.seed + seed_offset})
     channels = X_train.shape[1]
     classes = int(y_train.max()) + 1
-    result = train_and_predict(sub, "models.build_cnn", builder_args=[channels, classes], X_train=X_train,
-                               y_train=y_train, X_eval=X_eval, recipe=r, device=ref.device, num_classes=classes)
-    acc = accuracy(result.predictions, y_eval)
-    threshold = cfg["accuracy_threshold"]
-    if acc >= threshold:
-        return
-    msg = (f"{split_name} accuracy {acc:.3f} after training with the fixed recipe ({r.epochs} epochs of Adam, "
-           f"lr {r.lr:g}, batches of {r.batch_size}, {len(X_train)} images) is below the threshold {threshold:.3f}.")
-    final_loss = result.history[-1] if result.history else float("nan")
-    if result.stopped_early:
-        msg += (f" Training was stopped after {len(result.history)} of {r.epochs} epochs by the time limit of "
-                f"{r.max_seconds:g} s: make the network cheaper.")
-    elif final_loss < 0.3:
-        msg += (f" The training loss fell to {final_loss:.3f}, so the network fits its training images but does worse "
-                "on held-out ones in evaluation mode: check what changes between model.train() and model.eval() "
-                "(batch norm running statistics, dropout).")
-    elif acc < 0.7:
-        msg += (" A network of Linear layers on the flattened pixels stays far below it with this recipe (about "
-                "0.3–0.65): use convolutions, which share their weights across positions, with pooling.")
-    else:
-        msg += (f" The network learns (final training loss {final_loss:.3f}) but not fast enough for the recipe's "
-                "budget: batch normalization after each convolution and a global max pooling help most here.")
-    raise CheckFailed(msg)
+    what = (f"build_cnn trained with the fixed recipe ({r.epochs} epochs of Adam, lr {r.lr:g}, batches of "
+            f"{r.batch_size}, {len(X_train)} images) and scored on the {split_name} images")
+    train_and_judge(sub, "models.build_cnn", [channels, classes], recipe=r, X_train=X_train, y_train=y_train,
+                    X_eval=X_eval, y_eval=y_eval, threshold=cfg["accuracy_threshold"], what=what, device=ref.device,
+                    num_classes=classes, explain=advice)
 
 
 @check("week3.residual", points=2)
