@@ -14,6 +14,7 @@ figures go into the comments of assignments/week3_cnn/rubric.toml.
 Models:
   reference            solutions/week3_cnn/models.py
   alternative_correct  examples/week3_cnn/alternative_correct/models.py (average pooling, a residual block)
+  sequential_body      examples/week3_cnn/sequential_body/models.py (its ResidualBlock between two max poolings)
   cnn_no_batchnorm     conv-ReLU-maxpool ×2, conv-ReLU, global average pooling (a plain textbook CNN)
   lenet                5×5 convolutions, average pooling to 4×4, two Linear layers
   mlp_24k              examples/week3_cnn/known_bad/cnn_is_an_mlp.py (≈ the reference's parameter count)
@@ -69,9 +70,11 @@ def mlp(hidden):
 def builders():
     reference = load(ROOT / "solutions" / "week3_cnn" / "models.py", "reference_models")
     alternative = load(ROOT / "examples" / "week3_cnn" / "alternative_correct" / "models.py", "alternative_models")
+    sequential = load(ROOT / "examples" / "week3_cnn" / "sequential_body" / "models.py", "sequential_models")
     mlp_patch = load(ROOT / "examples" / "week3_cnn" / "known_bad" / "cnn_is_an_mlp.py", "mlp_models",
                      prelude="from torch import nn\n")
     return {"reference": reference.build_cnn, "alternative_correct": alternative.build_cnn,
+            "sequential_body": sequential.build_cnn,
             "cnn_no_batchnorm": cnn_no_batchnorm, "lenet": lenet, "mlp_24k": mlp_patch.build_cnn,
             "mlp_1.6m": mlp(512)}
 

@@ -4,9 +4,10 @@ single image, non-square multi-channel float32 images, and an input batch left
 unchanged."""
 
 import numpy as np
-from scipy.stats import chi2, norm
+from scipy.stats import chi2
 
 from grader.compare import as_array
+from grader.oracles import false_alarm_of
 from grader.registry import CheckFailed, check
 
 from .public_augment import RUBRIC, assert_distribution, assert_flips_and_crops, augment, image_batch
@@ -25,7 +26,7 @@ def flips_and_offsets_are_independent(sub, ref):
     statistic = float(((counts - expected) ** 2 / expected).sum())
     # The false-alarm probability of a two-sided `sigmas` test, for the chi-square test too.
     p_value = chi2.sf(statistic, df=17)
-    if p_value < 2 * norm.sf(RUBRIC["sigmas"]):
+    if p_value < false_alarm_of(RUBRIC["sigmas"]):
         flip, dy, dx = np.unravel_index(int(np.argmax(np.abs(counts - expected))), (2, 3, 3))
         raise CheckFailed(f"{what}: the combinations (flipped, dy, dx) are not equally frequent (chi-square {statistic:.0f} "
                           f"on 17 degrees of freedom, p = {p_value:.1e}); e.g. flipped={bool(flip)}, dy={dy}, dx={dx} "

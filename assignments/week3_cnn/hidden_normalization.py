@@ -4,15 +4,15 @@ backward on a larger batch (directional) and against autograd; dropout's randomn
 (only from the generator, fresh at every call, independent from element to element),
 other drop probabilities (0 and 0.75) and inputs of any shape."""
 
-import math
-
 import numpy as np
 import torch
+import torch.nn.functional as F
 
 from grader.compare import fmt
+from grader.oracles import assert_close_scaled, correlation_bound, torch_vjp
 from grader.registry import CheckFailed, check
 
-from .public_conv import GRAD_TOL, assert_values, t64, unpack
+from .public_conv import GRAD_TOL, t64, unpack
 from .public_normalization import (TOL, assert_bn_eval, assert_bn_train, assert_dropout_backward, assert_fraction,
                                    away_from_zero, bn_backward_mistakes, bn_problem, check_bn_backward, dropout_call,
                                    dropped_and_scale)
@@ -39,20 +39,21 @@ def batchnorm_several_steps_then_eval(sub, ref):
                         what, ("out", "cache"))
         layer.train()
         expected = layer(t64(x)).detach().numpy()
-        assert_values(out, expected, f"the output of {what} (batch of {n})", rtol=TOL["rtol"], atol=TOL["atol"])
+        assert_close_scaled(out, expected, f"the output of {what} (batch of {n})", rtol=TOL["rtol"],
+                            atol=TOL["atol"])
         after = state.fetch()
         for key, want in (("running_mean", layer.running_mean), ("running_var", layer.running_var)):
-            assert_values(after[key], want.numpy(), f"state['{key}'] after training step {step} (batch of {n})",
-                          rtol=TOL["rtol"], atol=TOL["atol"],
-                          hint="Is the momentum argument used (the weight of the new batch), and the unbiased "
-                               "variance put into the running variance?")
+            assert_close_scaled(after[key], want.numpy(), f"state['{key}'] after training step {step} (batch of {n})",
+                                rtol=TOL["rtol"], atol=TOL["atol"],
+                                hint="Is the momentum argument used (the weight of the new batch), and the unbiased "
+                                     "variance put into the running variance?")
     x = shift + spread * rng.normal(size=(7, D))
     out, _ = unpack(sub.normalization.batchnorm_forward(x, gamma, beta, state, False, momentum=momentum, eps=eps),
                     "batchnorm_forward(x, gamma, beta, state, False, ...)", ("out", "cache"))
     layer.eval()
-    assert_values(out, layer(t64(x)).detach().numpy(), "the output in evaluation mode after five training steps",
-                  rtol=TOL["rtol"], atol=TOL["atol"], hint="Is eps used, and are the running statistics the ones "
-                                                           "normalising in evaluation mode?")
+    assert_close_scaled(out, layer(t64(x)).detach().numpy(), "the output in evaluation mode after five training "
+                        "steps", rtol=TOL["rtol"], atol=TOL["atol"],
+                        hint="Is eps used, and are the running statistics the ones normalising in evaluation mode?")
 
 
 @check("week3.batchnorm", points=1)
@@ -72,14 +73,14 @@ def batchnorm_backward_larger(sub, ref):
     x, gamma, beta, rm, rv = bn_problem(64, 10, seed=65)
     cache = assert_bn_train(sub, x, gamma, beta, rm, rv)
     v = np.random.default_rng(66).normal(size=x.shape)
-    xt, gt, bt = (t64(a).requires_grad_() for a in (x, gamma, beta))
-    torch.nn.functional.batch_norm(xt, t64(rm), t64(rv), gt, bt, training=True).backward(t64(v))
+    _, expected = torch_vjp(lambda x_, g_, b_: F.batch_norm(x_, t64(rm), t64(rv), g_, b_, training=True),
+                            (x, gamma, beta), v)
     what = "batchnorm_backward(dout, cache) for x of shape (64, 10)"
     got = unpack(sub.normalization.batchnorm_backward(v, cache), what, ("dx", "dgamma", "dbeta"))
     mistakes = bn_backward_mistakes(x, gamma, 1e-5)
-    for which, (name, t) in enumerate((("dx", xt), ("dgamma", gt), ("dbeta", bt))):
-        assert_values(got[which], t.grad.numpy(), f"{name} of {what}", rtol=GRAD_TOL["rtol"], atol=GRAD_TOL["atol"],
-                      mistakes=mistakes(v, which))
+    for which, name in enumerate(("dx", "dgamma", "dbeta")):
+        assert_close_scaled(got[which], expected[which], f"{name} of {what}", rtol=GRAD_TOL["rtol"],
+                            atol=GRAD_TOL["atol"], mistakes=mistakes(v, which))
     check_bn_backward(sub, *bn_problem(32, 6, seed=67), full=False)
 
 
@@ -122,11 +123,12 @@ def dropout_independent_per_element(sub, ref):
         dropped = dropped_and_scale(out, x, p, what)
         for axis in range(len(shape)):  # before the fraction: a shared mask makes the fraction noisy too
             r, pairs = adjacent_correlation(dropped, axis)
-            if abs(r) > sigmas / math.sqrt(pairs):
+            bound = correlation_bound(pairs, sigmas)
+            if abs(r) > bound:
                 raise CheckFailed(
                     f"{what}: whether an element is dropped is correlated with its neighbour along axis {axis} "
                     f"(correlation {fmt(r)} over {pairs} pairs; independent elements give 0 ± "
-                    f"{fmt(sigmas / math.sqrt(pairs))}). Draw one random number per element "
+                    f"{fmt(bound)}). Draw one random number per element "
                     "(rng.random(x.shape)), not one mask shared along an axis.")
         assert_fraction(dropped.mean(), dropped.size, p, what)
         assert_dropout_backward(sub, x, out, mask, p, seed=95 + k, what=what)
@@ -137,6 +139,6 @@ def dropout_with_p_zero_is_identity(sub, ref):
     """Check that training-mode dropout with p = 0 keeps every element unchanged, and its backward passes dout through."""
     x = away_from_zero((40, 30), seed=96)
     out, mask, what = dropout_call(sub, x, 0.0, True, sub.rng(97))
-    assert_values(out, x, f"the output of {what}", rtol=TOL["rtol"], atol=0.0,
-                  hint="With p = 0 nothing is dropped and 1/(1 − p) = 1.")
+    assert_close_scaled(out, x, f"the output of {what}", rtol=TOL["rtol"], atol=0.0,
+                        hint="With p = 0 nothing is dropped and 1/(1 − p) = 1.")
     assert_dropout_backward(sub, x, out, mask, 0.0, seed=98, what=what)

@@ -10,12 +10,11 @@ errors set in the rubric, so that a correct implementation fails with negligible
 probability whatever way it draws from the generator.
 """
 
-import math
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from grader.compare import as_array, assert_finite
+from grader.oracles import proportion_bound
 from grader.registry import CheckFailed, check, load_rubric
 
 RUBRIC = load_rubric(__file__)["augment"]
@@ -114,10 +113,9 @@ def assert_flips_and_crops(got, images, pad, what):
     return found
 
 
-def standard_errors(count, n, prob):
-    """How many binomial standard errors `count` of `n` lies from its expectation n·prob."""
-    sd = math.sqrt(n * prob * (1 - prob))
-    return abs(count - n * prob) / sd if sd > 0 else (0.0 if count == n * prob else math.inf)
+def unlikely(count, n, prob, sigmas):
+    """Whether `count` of `n` draws lies more than `sigmas` binomial standard errors from n·prob."""
+    return abs(count / n - prob) > proportion_bound(prob, n, sigmas)
 
 
 def assert_distribution(found, pad, what):
@@ -127,10 +125,10 @@ def assert_distribution(found, pad, what):
     n = len(found)
     flips, dy, dx = found.T
     k = int(flips.sum())
-    if standard_errors(k, n, 0.5) > sigmas:
+    if unlikely(k, n, 0.5, sigmas):
         kind = " (never)" if k == 0 else " (always)" if k == n else ""
         raise CheckFailed(f"{what} flipped {k} of {n} images{kind}, expected each with probability 1/2 "
-                          f"(about {n // 2} ± {sigmas * math.sqrt(n) / 2:.0f}).")
+                          f"(about {n // 2} ± {n * proportion_bound(0.5, n, sigmas):.0f}).")
     if pad == 0:
         return
     P = 2 * pad + 1
@@ -140,7 +138,7 @@ def assert_distribution(found, pad, what):
     for name, values in (("dy", dy), ("dx", dx)):
         counts = np.bincount(values, minlength=P)
         for offset, count in enumerate(counts):
-            if standard_errors(count, n, 1 / P) > sigmas:
+            if unlikely(count, n, 1 / P, sigmas):
                 msg = (f"{what}: the offset {name} was {offset} for {count} of {n} images, expected about "
                        f"{n / P:.0f} (uniform over 0 … {2 * pad}).")
                 if counts[-1] == 0 and counts[:-1].min() > 0:

@@ -16,7 +16,8 @@ import torch
 import torch.nn.functional as F
 
 from grader import gradcheck
-from grader.compare import as_array, assert_close, assert_finite, matching_mistake
+from grader.compare import as_array, matching_mistake
+from grader.oracles import assert_close_scaled, torch_vjp
 from grader.registry import CheckFailed, check, load_rubric
 from grader.sandbox import NotImplementedYet, StudentProblem
 
@@ -42,15 +43,9 @@ def t64(a):
     return torch.tensor(np.array(a, dtype=np.float64))  # np.array: a copy, so flipped views are fine
 
 
-def assert_values(got, expected, what, *, rtol, atol, mistakes=None, hint=""):
-    """assert_close with atol relative to the size of the expected values: an element fails when
-    |got − expected| > atol·max(1, max|expected|) + rtol·|expected|."""
-    expected = np.asarray(expected, dtype=np.float64)
-    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
-    got = as_array(got, what)
-    if got.shape == expected.shape:
-        assert_finite(got, what, hint)
-    return assert_close(got, expected, what, rtol=rtol, atol=atol * scale, mistakes=mistakes, hint=hint)
+# An element fails when |got − expected| > atol·max(1, max|expected|) + rtol·|expected|. The engine's
+# oracle, under the name this week's check files (hidden_conv.py among them) call it by.
+assert_values = assert_close_scaled
 
 
 class Backward:
@@ -169,10 +164,8 @@ def assert_conv_forward(sub, x, w, b, stride, padding):
 def conv_backward_mistakes(x, w, b, stride, padding):
     """For upstream gradient v: the gradients common mistakes give, by argument (x, w, b)."""
 
-    def grads(v, w_used=w, stride_used=stride):
-        xt, wt, bt = (t64(a).requires_grad_() for a in (x, w_used, b))
-        F.conv2d(xt, wt, bt, stride=stride_used, padding=padding).backward(t64(v))
-        return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+    def grads(v, w_used=w):
+        return torch_vjp(lambda x_, w_, b_: F.conv2d(x_, w_, b_, stride=stride, padding=padding), (x, w_used, b), v)[1]
 
     def ignoring_stride(v):
         """dout scattered back as if the windows were 1 pixel apart (the stride left out)."""

@@ -4,28 +4,40 @@ shapes and its accuracy after training with the week's fixed recipe.
 
 PyTorch objects stay in the student's process; the grader drives them through
 handles. It makes its input tensors there with ``Tensor.new_tensor`` of one of the
-model's own parameters (so they get the model's dtype and device), reads tensors
-back with ``.detach().cpu().numpy()``, and reads the block's weights from its
-``state_dict()``. It also gives the batch-norm layers random scales, shifts and
-running statistics first (``copy_`` into the state_dict's tensors, which share
-storage with the parameters), so that a block that skips a layer cannot pass.
+model's own parameters (so they get the model's dtype and device) and reads tensors
+back with ``.detach().cpu().numpy()``.
+
+The residual block's layers are found by what they are, not by their names: walking
+``named_modules()``, the block must hold exactly two ``nn.Conv2d`` (their classes or a
+base class) and two ``nn.BatchNorm2d``, as attributes, in an ``nn.Sequential`` or
+nested deeper. The grader reads each layer's weights from its ``state_dict()`` and
+gives the batch-norm layers random scales, shifts and running statistics first
+(``copy_`` into the state_dict's tensors, which share storage with the parameters), so
+that a block that skips a layer cannot pass. Which convolution comes first (and which
+batch norm) is the order that reproduces the block's output, tried in registration
+order first and then kept for the block's later passes: the block passes only when its
+output, and the running statistics it leaves behind, are the formula's for its own
+layers in one fixed order.
 """
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from grader.compare import as_array, assert_finite, describe
+from grader.compare import as_array, assert_finite, close, describe
 from grader.datasets import shapes_split
+from grader.oracles import assert_close_scaled
 from grader.registry import CheckFailed, check, load_rubric
 from grader.sandbox import Handle, NotImplementedYet, StudentError
-from grader.training import Recipe, accuracy, train_and_predict
-
-from .public_conv import assert_values
+from grader.training import Recipe, train_and_judge
 
 TOL = load_rubric(__file__)["models"]
 
-LAYERS = ("conv1", "bn1", "conv2", "bn2")
+CONV = "torch.nn.modules.conv.Conv2d"
+BATCHNORM = "torch.nn.modules.batchnorm.BatchNorm2d"
+WEIGHTS = ("weight", "bias", "running_mean", "running_var")
+# (which of the two convolutions is conv1, which of the two batch norms is bn1), registration order first
+ORDERS = ((0, 0), (0, 1), (1, 0), (1, 1))
 
 
 # --- PyTorch objects in the student's process ---------------------------------------------
@@ -104,51 +116,112 @@ def residual_mistakes(x, sd, train):
     )}
 
 
+def class_names(module):
+    """The qualified names of the classes `module` (a handle) is an instance of, bases included
+    (a subclass of nn.Conv2d is a Conv2d)."""
+    if module.type_name in (CONV, BATCHNORM):
+        return [module.type_name]
+    classes = module.get("__class__").mro()
+    if not isinstance(classes, list):
+        return []
+    return [f"{c.get('__module__')}.{c.get('__qualname__')}" for c in classes[:50] if isinstance(c, Handle)]
+
+
 class Block:
-    """The student's ResidualBlock(channels), driven through handles."""
+    """The student's ResidualBlock(channels), driven through handles: its two convolutions and
+    two batch norms, found by their classes wherever the block registered them."""
 
     def __init__(self, sub, channels):
         self.what = f"ResidualBlock({channels})"
         self.channels = channels
         self.handle = module_of(sub, "models.ResidualBlock", [channels], self.what)
         self.param = parameters(self.handle, self.what)[0]
-        self.state()  # the layer names and shapes, before reading the layers' options
-        for name in ("bn1", "bn2"):
-            layer = self.handle.get(name)
+        self.convs, self.bns = self.find_layers()
+        self.order = None  # (conv1, bn1) indices into convs and bns, once an order reproduced the output
+        self.state()  # the layers' weights and shapes, before reading the layers' options
+        for name, layer in self.bns:
             eps, momentum = layer.get("eps"), layer.get("momentum")
             if eps != 1e-5 or momentum != 0.1:
-                raise CheckFailed(f"{self.what}.{name} has eps={eps} and momentum={momentum}: use nn.BatchNorm2d(channels) "
-                                  "with its default options (eps=1e-5, momentum=0.1).")
+                raise CheckFailed(f"{self.what}.{name} has eps={eps} and momentum={momentum}: use "
+                                  "nn.BatchNorm2d(channels) with its default options (eps=1e-5, momentum=0.1).")
+
+    def find_layers(self):
+        """([(name, handle)] of the two nn.Conv2d, the same of the two nn.BatchNorm2d), in registration order."""
+        convs, bns = [], []
+        for item in self.handle.named_modules().collect(limit=1000):
+            if not (isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str)
+                    and isinstance(item[1], Handle)):
+                raise CheckFailed(f"{self.what}.named_modules() should give (name, module) pairs, got {describe(item)}")
+            name, module = item
+            if not name:
+                continue  # the block itself
+            classes = class_names(module)
+            if CONV in classes:
+                convs.append((name, module))
+            elif BATCHNORM in classes:
+                bns.append((name, module))
+        if len(convs) != 2 or len(bns) != 2:
+            found = "; ".join(f"{len(layers)} {kind} ({', '.join(n for n, _ in layers) or 'none'})"
+                              for kind, layers in (("nn.Conv2d", convs), ("nn.BatchNorm2d", bns)))
+            raise CheckFailed(f"{self.what} has {found}: expected two of each, each its own layer (conv1, conv2, bn1 "
+                              "and bn2 of relu(x + bn2(conv2(relu(bn1(conv1(x))))))), registered in the block as "
+                              "attributes (directly, or in an nn.Sequential or another submodule) so that the grader "
+                              "can read their weights.")
+        return convs, bns
 
     def state(self):
-        """The block's state_dict as NumPy arrays, after checking the layer names and shapes."""
-        sd = self.handle.state_dict()
-        keys = sd.keys().collect(limit=1000)
+        """{"conv": [weights of each convolution], "bn": [the same of each batch norm]}, each a dict of
+        NumPy arrays keyed as its state_dict, after checking that the keys and shapes are a
+        3×3 convolution from C to C channels and a batch norm over C channels."""
         C = self.channels
-        required = [f"{c}.weight" for c in ("conv1", "conv2")] + [
-            f"{b}.{k}" for b in ("bn1", "bn2") for k in ("weight", "bias", "running_mean", "running_var")]
-        missing = [k for k in required if k not in keys]
-        if missing:
-            raise CheckFailed(f"{self.what}'s state_dict has no {', '.join(missing)} (its keys: {', '.join(map(str, keys))}): "
-                              f"the layers must be attributes named {', '.join(LAYERS)} (nn.Conv2d and nn.BatchNorm2d), "
-                              "so that the grader can read their weights.")
-        out = {k: to_numpy(sd[k], f"{self.what}.state_dict()['{k}']") for k in keys if not k.endswith("num_batches_tracked")}
-        for name in ("conv1", "conv2"):
-            if out[f"{name}.weight"].shape != (C, C, 3, 3):
-                raise CheckFailed(f"{self.what}.{name}.weight has shape {out[f'{name}.weight'].shape}, expected "
-                                  f"({C}, {C}, 3, 3): a 3×3 convolution from {C} to {C} channels.")
+        out = {"conv": [], "bn": []}
+        for kind, layers, required in (("conv", self.convs, ("weight",)), ("bn", self.bns, WEIGHTS)):
+            for name, layer in layers:
+                label = f"{self.what}.{name}"
+                sd = layer.state_dict()
+                keys = sd.keys().collect(limit=1000)
+                missing = [k for k in required if k not in keys]
+                if missing:
+                    advice = ("nn.BatchNorm2d(channels) with its default options (learned scale and shift, running "
+                              "statistics)" if kind == "bn" else "nn.Conv2d(channels, channels, 3, padding=1)")
+                    raise CheckFailed(f"{label}.state_dict() has no {', '.join(missing)} (its keys: "
+                                      f"{', '.join(map(str, keys))}): use {advice}.")
+                weights = {k: to_numpy(sd[k], f"{label}.state_dict()['{k}']") for k in keys if k in WEIGHTS}
+                if kind == "conv" and weights["weight"].shape != (C, C, 3, 3):
+                    raise CheckFailed(f"{label}.weight has shape {weights['weight'].shape}, expected ({C}, {C}, 3, 3): "
+                                      f"a 3×3 convolution from {C} to {C} channels.")
+                if kind == "bn" and any(weights[k].shape != (C,) for k in WEIGHTS):
+                    raise CheckFailed(f"{label} normalises {weights['weight'].shape} channels, expected ({C},): "
+                                      f"nn.BatchNorm2d({C}).")
+                out[kind].append(weights)
         return out
+
+    def named(self, state, order):
+        """`state`'s weights keyed as the formula names them ("conv1.weight", "bn2.running_var", ...)
+        for `order` = (which convolution is conv1, which batch norm is bn1)."""
+        (c1, b1), sd = order, {}
+        for kind, first in (("conv", c1), ("bn", b1)):
+            for number, index in ((1, first), (2, 1 - first)):
+                sd.update({f"{kind}{number}.{k}": v for k, v in state[kind][index].items()})
+        return sd
+
+    def label(self, order):
+        """Which of the student's layers play conv1, bn1, conv2 and bn2 in `order`, in words."""
+        (c1, b1) = order
+        names = (self.convs[c1][0], self.bns[b1][0], self.convs[1 - c1][0], self.bns[1 - b1][0])
+        return ", ".join(f"{formula} = {self.what}.{name}"
+                         for formula, name in zip(("conv1", "bn1", "conv2", "bn2"), names))
 
     def randomise_batchnorm(self, seed):
         """Random γ, β and running statistics in both batch-norm layers (in the student's process)."""
         rng = np.random.default_rng(seed)
-        sd = self.handle.state_dict()
         C = self.channels
-        for name in ("bn1", "bn2"):
+        for _, layer in self.bns:
+            sd = layer.state_dict()
             for key, values in (("weight", rng.uniform(0.5, 1.5, C) * rng.choice([-1, 1], C)),
                                 ("bias", rng.normal(0, 0.5, C)), ("running_mean", rng.normal(0, 0.3, C)),
                                 ("running_var", rng.uniform(0.5, 2.0, C))):
-                sd[f"{name}.{key}"].copy_(remote_tensor(self.param, values))
+                sd[key].copy_(remote_tensor(self.param, values))
 
     def forward(self, x, train):
         """The block's output for `x` (NumPy) in training or evaluation mode, as NumPy."""
@@ -157,28 +230,43 @@ class Block:
         return to_numpy(out, f"the output of {self.what} for x of shape {x.shape}")
 
 
+def matches(got, expected):
+    """Whether `got` is `expected` within the [models] tolerance (atol at the scale of `expected`)."""
+    scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+    return close(got, expected, TOL["rtol"], TOL["atol"] * scale)
+
+
 def assert_residual(block, x, train):
     """One forward pass of the student's block against the re-implementation with its own weights
-    (and, in training mode, the running statistics it leaves behind)."""
-    sd = block.state()
+    (and, in training mode, the running statistics it leaves behind). The first pass that matches
+    one order of the layers fixes which are conv1 and bn1 for the block's later passes; a pass that
+    matches none is reported against the registration order."""
+    state = block.state()
     got = block.forward(x, train)
     mode = "training" if train else "evaluation"
     what = f"the output of {block.what} in {mode} mode for x of shape {x.shape}"
-    expected, stats = residual_forward(x, sd, train)
+    orders = [block.order] if block.order else ORDERS
+    runs = [(order, block.named(state, order)) for order in orders]
+    runs = [(order, sd, *residual_forward(x, sd, train)) for order, sd in runs]
+    order, sd, expected, stats = next((run for run in runs if matches(got, run[2])), runs[0])
     if got.shape != expected.shape:
         raise CheckFailed(f"{what} has shape {got.shape}, expected {expected.shape} (the input's shape): 3×3 "
                           "convolutions with padding=1 and stride 1 keep the height and width.")
     assert_finite(got, what)
     if (got < 0).any():
         what += " (it has negative values: the final ReLU must come after adding x)"
-    assert_values(got, expected, what, rtol=TOL["rtol"], atol=TOL["atol"], mistakes=residual_mistakes(x, sd, train),
-                  hint="Expected relu(x + bn2(conv2(relu(bn1(conv1(x)))))) computed with your block's weights.")
+    assert_close_scaled(got, expected, what, rtol=TOL["rtol"], atol=TOL["atol"],
+                        mistakes=residual_mistakes(x, sd, train),
+                        hint=f"Expected relu(x + bn2(conv2(relu(bn1(conv1(x)))))) computed with your block's weights "
+                             f"({block.label(order)}, or any other order of the two convolutions and of the two batch "
+                             "norms).")
     if train:
-        after = block.state()
+        after = block.named(block.state(), order)
         for key, want in stats.items():
-            assert_values(after[key], want, f"{block.what}.{key} after a forward pass in training mode",
-                          rtol=TOL["rtol"], atol=TOL["atol"],
-                          hint="Is each batch norm used exactly once per forward pass?")
+            assert_close_scaled(after[key], want, f"{block.what}'s {key} after a forward pass in training mode "
+                                f"({block.label(order)})", rtol=TOL["rtol"], atol=TOL["atol"],
+                                hint="Is each batch norm used exactly once per forward pass?")
+    block.order = order
 
 
 # --- week3.cnn ----------------------------------------------------------------------------------
@@ -211,6 +299,23 @@ def recipe(cfg) -> Recipe:
                   optimizer="adam", seed=cfg["seed"], max_seconds=cfg["max_seconds"])
 
 
+def advice(result, acc):
+    """What most likely keeps a CNN below the threshold, from its training run (`explain` of
+    grader.training.train_and_judge)."""
+    final_loss = result.history[-1] if result.history else float("nan")
+    if result.stopped_early:
+        return "Make the network cheaper."
+    if final_loss < 0.3:
+        return (f"The training loss fell to {final_loss:.3f}, so the network fits its training images but does worse "
+                "on held-out ones in evaluation mode: check what changes between model.train() and model.eval() "
+                "(batch norm running statistics, dropout).")
+    if acc < 0.7:
+        return ("A network of Linear layers on the flattened pixels stays far below it with this recipe (about "
+                "0.3–0.65): use convolutions, which share their weights across positions, with pooling.")
+    return (f"The network learns (final training loss {final_loss:.3f}) but not fast enough for the recipe's "
+            "budget: batch normalization after each convolution and a global max pooling help most here.")
+
+
 def judge_cnn(sub, ref, X_train, y_train, X_eval, y_eval, split_name, seed_offset=0):
     """Train build_cnn with the rubric's recipe (`ref.rubric`, so a test may shrink it) and judge
     the accuracy on (X_eval, y_eval)."""
@@ -219,29 +324,11 @@ def judge_cnn(sub, ref, X_train, y_train, X_eval, y_eval, split_name, seed_offse
     r = Recipe(**{**r.__dict__, "seed": r.seed + seed_offset})
     channels = X_train.shape[1]
     classes = int(y_train.max()) + 1
-    result = train_and_predict(sub, "models.build_cnn", builder_args=[channels, classes], X_train=X_train,
-                               y_train=y_train, X_eval=X_eval, recipe=r, device=ref.device, num_classes=classes)
-    acc = accuracy(result.predictions, y_eval)
-    threshold = cfg["accuracy_threshold"]
-    if acc >= threshold:
-        return
-    msg = (f"{split_name} accuracy {acc:.3f} after training with the fixed recipe ({r.epochs} epochs of Adam, "
-           f"lr {r.lr:g}, batches of {r.batch_size}, {len(X_train)} images) is below the threshold {threshold:.3f}.")
-    final_loss = result.history[-1] if result.history else float("nan")
-    if result.stopped_early:
-        msg += (f" Training was stopped after {len(result.history)} of {r.epochs} epochs by the time limit of "
-                f"{r.max_seconds:g} s: make the network cheaper.")
-    elif final_loss < 0.3:
-        msg += (f" The training loss fell to {final_loss:.3f}, so the network fits its training images but does worse "
-                "on held-out ones in evaluation mode: check what changes between model.train() and model.eval() "
-                "(batch norm running statistics, dropout).")
-    elif acc < 0.7:
-        msg += (" A network of Linear layers on the flattened pixels stays far below it with this recipe (about "
-                "0.3–0.65): use convolutions, which share their weights across positions, with pooling.")
-    else:
-        msg += (f" The network learns (final training loss {final_loss:.3f}) but not fast enough for the recipe's "
-                "budget: batch normalization after each convolution and a global max pooling help most here.")
-    raise CheckFailed(msg)
+    what = (f"build_cnn trained with the fixed recipe ({r.epochs} epochs of Adam, lr {r.lr:g}, batches of "
+            f"{r.batch_size}, {len(X_train)} images) and scored on the {split_name} images")
+    train_and_judge(sub, "models.build_cnn", [channels, classes], recipe=r, X_train=X_train, y_train=y_train,
+                    X_eval=X_eval, y_eval=y_eval, threshold=cfg["accuracy_threshold"], what=what, device=ref.device,
+                    num_classes=classes, explain=advice)
 
 
 @check("week3.residual", points=2)

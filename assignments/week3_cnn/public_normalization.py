@@ -10,15 +10,14 @@ The running statistics live in a dict made inside the student's process
 it: arrays updated in place or replaced under the same keys both count.
 """
 
-import math
-
 import numpy as np
 import torch.nn.functional as F
 
 from grader.compare import as_array, assert_finite, fmt
+from grader.oracles import assert_close_scaled, proportion_bound
 from grader.registry import CheckFailed, check, load_rubric
 
-from .public_conv import Backward, assert_backward, assert_values, t64, unpack
+from .public_conv import Backward, assert_backward, t64, unpack
 
 TOL = load_rubric(__file__)["normalization"]
 
@@ -67,7 +66,7 @@ def assert_bn_train(sub, x, gamma, beta, running_mean, running_var, **options):
     n = x.shape[0]
     mu, var = x.mean(axis=0), x.var(axis=0)
     unbiased = var * n / (n - 1)
-    assert_values(out, expected, f"the output of {what}", rtol=TOL["rtol"], atol=TOL["atol"], mistakes={
+    assert_close_scaled(out, expected, f"the output of {what}", rtol=TOL["rtol"], atol=TOL["atol"], mistakes={
         "normalising with the unbiased variance (divided by N − 1) instead of the batch's own variance (divided by N)":
             gamma * (x - mu) / np.sqrt(unbiased + eps) + beta,
         "normalising with the running statistics in training mode (they are for evaluation mode)":
@@ -89,9 +88,9 @@ def assert_bn_train(sub, x, gamma, beta, running_mean, running_var, **options):
         if np.array_equal(got, old):
             raise CheckFailed(f"{label} did not change: in training mode update it in place "
                               f"(state['{key}'][:] = …) or assign the new array (state['{key}'] = …).")
-        assert_values(got, want, label, rtol=TOL["rtol"], atol=TOL["atol"], mistakes=mistakes,
-                      hint="Expected (1 − momentum)·running + momentum·batch statistic, as torch.nn.BatchNorm1d, "
-                           "with the unbiased batch variance in the running variance.")
+        assert_close_scaled(got, want, label, rtol=TOL["rtol"], atol=TOL["atol"], mistakes=mistakes,
+                            hint="Expected (1 − momentum)·running + momentum·batch statistic, as "
+                                 "torch.nn.BatchNorm1d, with the unbiased batch variance in the running variance.")
     return cache
 
 
@@ -101,7 +100,7 @@ def assert_bn_eval(sub, x, gamma, beta, running_mean, running_var, **options):
     out, _, state, what = bn_call(sub, x, gamma, beta, running_mean, running_var, False, **options)
     expected, _, _ = torch_bn(x, gamma, beta, running_mean, running_var, False, eps=eps)
     mu, var = x.mean(axis=0), x.var(axis=0)
-    assert_values(out, expected, f"the output of {what}", rtol=TOL["rtol"], atol=TOL["atol"], mistakes={
+    assert_close_scaled(out, expected, f"the output of {what}", rtol=TOL["rtol"], atol=TOL["atol"], mistakes={
         "normalising with the batch statistics in evaluation mode too": gamma * (x - mu) / np.sqrt(var + eps) + beta,
         "dividing by the running variance instead of its square root":
             gamma * (x - running_mean) / (running_var + eps) + beta,
@@ -195,7 +194,7 @@ def dropped_and_scale(out, x, p, what):
 
 def assert_fraction(frac, n, p, what, hint_if=None):
     """The fraction of dropped elements within `sigmas` standard errors of p (binomial)."""
-    bound = TOL["sigmas"] * math.sqrt(p * (1 - p) / n)
+    bound = proportion_bound(p, n, TOL["sigmas"])
     if abs(frac - p) <= bound:
         return
     msg = (f"{what} dropped {frac:.2%} of {n} elements, expected p = {p:.0%} "
@@ -212,7 +211,7 @@ def assert_dropout_backward(sub, x, out, mask, p, seed, what):
     label = f"dropout_backward(dout, mask, p={p:g}) with the mask of {what}"
     dx = sub.normalization.dropout_backward(dout, mask, p)
     kept = out != 0
-    assert_values(dx, dout * out / x, label, rtol=TOL["rtol"], atol=TOL["atol"], mistakes={
+    assert_close_scaled(dx, dout * out / x, label, rtol=TOL["rtol"], atol=TOL["atol"], mistakes={
         "passing dout through the kept elements without the 1/(1 − p) scale": dout * kept,
         "dout unchanged (the mask left out)": dout,
     }, hint="Expected dx = dout where the forward kept an element, times 1/(1 − p), and 0 where it dropped it.")
@@ -252,7 +251,7 @@ def dropout_eval_is_identity(sub, ref):
     """Check that dropout_forward in evaluation mode returns its input unchanged."""
     x = away_from_zero((30, 20), seed=53)
     out, _, what = dropout_call(sub, x, 0.4, False, sub.rng(54))
-    assert_values(out, x, f"the output of {what}", rtol=TOL["rtol"], atol=0.0, mistakes={
+    assert_close_scaled(out, x, f"the output of {what}", rtol=TOL["rtol"], atol=0.0, mistakes={
         "multiplying by (1 − p) in evaluation mode (that is the non-inverted dropout; inverted dropout scales "
         "during training instead)": 0.6 * x,
     }, hint="In evaluation mode dropout does nothing: return x itself.")

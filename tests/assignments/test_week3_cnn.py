@@ -1,11 +1,16 @@
-"""Week 3's own tests: the training checks and the full recipe. What every week must
-satisfy (reference, template, known-bad examples, ids) is in test_weeks.py, graded with
-the smaller training recipe of conftest.TEST_RUBRIC (fewer epochs and images, the same
-threshold). The full recipe runs in the tests marked slow here, and
-`benchmarks/calibrate_week3.py` prints its calibration figures.
+"""Week 3's own tests: the training checks and the full recipe, and how the residual
+block's layers are found (by their classes, whatever their names, nesting and registration
+order, without letting a wrong block pass). What every week must satisfy (reference,
+template, known-bad examples, ids) is in test_weeks.py, graded with the smaller training
+recipe of conftest.TEST_RUBRIC (fewer epochs and images, the same threshold). The full
+recipe runs in the tests marked slow here, and `benchmarks/calibrate_week3.py` prints its
+calibration figures.
 
 The notebook runs with the other weeks' in test_notebooks.py.
 """
+
+import shutil
+import textwrap
 
 import pytest
 
@@ -64,3 +69,109 @@ def test_full_recipe_mlp_misses_the_threshold(grade3):
     report = grade3(patch=patch, only={"week3.cnn"}, recipe=None)
     failed = [r for r in report.results if r.status != PASSED]
     assert len(failed) == 2 and all("A network of Linear layers" in r.output for r in failed)
+
+
+# --- week3.residual: the block's layers are found by what they are, not by their names ---------
+
+BLOCK_HEAD = """
+import torch
+from torch import nn
+
+
+def build_cnn(in_channels, num_classes):
+    raise NotImplementedError("week3.cnn")
+
+"""
+
+# Registered in another order than the forward pass uses them, in a ModuleDict, one convolution a
+# subclass of nn.Conv2d with padding="same", the other without bias.
+SCRAMBLED_BUT_CORRECT = """
+class _Conv(nn.Conv2d):
+    pass
+
+
+class ResidualBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.norms = nn.ModuleDict({"late": nn.BatchNorm2d(channels), "early": nn.BatchNorm2d(channels)})
+        self.second = _Conv(channels, channels, 3, padding="same")
+        self.first = nn.Conv2d(channels, channels, 3, padding=1, bias=False)
+
+    def forward(self, x):
+        h = torch.relu(self.norms["early"](self.first(x)))
+        return torch.relu(x + self.norms["late"](self.second(h)))
+"""
+
+FOUR_LAYERS = """
+class ResidualBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.bn2 = nn.BatchNorm2d(channels)
+"""
+
+WRONG_BLOCKS = {
+    # conv2 registered but never used: no order of the block's layers gives its output
+    "conv1_used_twice": (FOUR_LAYERS + """
+    def forward(self, x):
+        return torch.relu(x + self.bn2(self.conv1(torch.relu(self.bn1(self.conv1(x))))))
+""", 2, "Expected relu(x + bn2(conv2(relu(bn1(conv1(x))))))"),
+    # right in training mode, the convolutions swapped in evaluation mode: the order found in
+    # training mode is kept, so only the hidden check (training, then evaluation) fails
+    "order_changes_with_the_mode": (FOUR_LAYERS + """
+    def forward(self, x):
+        first, second = (self.conv1, self.conv2) if self.training else (self.conv2, self.conv1)
+        return torch.relu(x + self.bn2(second(torch.relu(self.bn1(first(x))))))
+""", 1, "in evaluation mode"),
+    "one_convolution_shared": ("""
+class ResidualBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1 = self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.bn2 = nn.BatchNorm2d(channels)
+
+    def forward(self, x):
+        return torch.relu(x + self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x))))))
+""", 2, "1 nn.Conv2d (conv1)"),
+    "layers_in_a_plain_list": ("""
+class ResidualBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.scale = nn.Parameter(torch.ones(1))
+        self.layers = [nn.Conv2d(channels, channels, 3, padding=1), nn.BatchNorm2d(channels),
+                       nn.Conv2d(channels, channels, 3, padding=1), nn.BatchNorm2d(channels)]
+
+    def forward(self, x):
+        c1, b1, c2, b2 = self.layers
+        return torch.relu(x + b2(c2(torch.relu(b1(c1(x))))))
+""", 2, "0 nn.Conv2d (none)"),
+}
+
+
+def grade_block(tmp_path, source):
+    """Grade week3.residual of the reference with `source` (a ResidualBlock) as its models.py."""
+    folder = tmp_path / WEEK
+    shutil.copytree(week.solution_dir, folder)
+    (folder / "models.py").write_text(BLOCK_HEAD + textwrap.dedent(source))
+    return grade_submission(for_tests(Week.load(WEEK, ROOT)), folder, device="cpu", only={"week3.residual"})
+
+
+def test_residual_layers_found_whatever_their_names_nesting_and_order(tmp_path):
+    """Does a correct block get full marks with its layers in a ModuleDict under other names, registered in
+    another order than the forward pass uses them, one a subclass of nn.Conv2d with padding="same"?"""
+    report = grade_block(tmp_path, SCRAMBLED_BUT_CORRECT)
+    assert [(r.title, r.output) for r in report.results if r.status != PASSED] == []
+    assert report.score == report.max_score > 0
+
+
+@pytest.mark.parametrize("name", WRONG_BLOCKS)
+def test_residual_layers_found_cannot_pass_a_wrong_block(tmp_path, name):
+    """Does a block whose layers are found, but not used as relu(x + bn2(conv2(relu(bn1(conv1(x)))))) in one
+    fixed order, or whose layers cannot all be found, fail with a message that says so?"""
+    source, failing, message = WRONG_BLOCKS[name]
+    report = grade_block(tmp_path, source)
+    failed = [r for r in report.results if r.status != PASSED]
+    assert len(failed) == failing and all(message in r.output for r in failed), [r.output for r in failed]
