@@ -20,6 +20,8 @@ output, and the running statistics it leaves behind, are the formula's for its o
 layers in one fixed order.
 """
 
+import math
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -76,10 +78,10 @@ def module_of(sub, builder, args, what):
 # --- week3.residual: the grader's re-implementation ------------------------------------------
 
 
-def residual_forward(x, sd, train, eps=1e-5, momentum=0.1, skip=True, relu_before_add=False, use_bn2=True,
-                     final_relu=True):
+def residual_forward(x, sd, train, skip=True, relu_before_add=False, use_bn2=True, final_relu=True):
     """relu(x + bn2(conv2(relu(bn1(conv1(x)))))) in float64 from the weights `sd` (NumPy arrays keyed as
-    a state_dict); the flags give the variants common mistakes compute. Returns (out, new running stats)."""
+    a state_dict, with each batch norm's own options under "bnK.eps" and "bnK.momentum"); the flags
+    give the variants common mistakes compute. Returns (out, new running stats)."""
     def t(key):
         return torch.tensor(np.array(sd[key], dtype=np.float64)) if sd.get(key) is not None else None
 
@@ -90,8 +92,11 @@ def residual_forward(x, sd, train, eps=1e-5, momentum=0.1, skip=True, relu_befor
 
     def bn(h, name):
         rm, rv = t(f"{name}.running_mean"), t(f"{name}.running_var")
+        momentum = sd.get(f"{name}.momentum", 0.1)
+        if momentum is None:  # nn.BatchNorm2d(momentum=None): a cumulative average over the batches seen
+            momentum = 1.0 / (float(sd.get(f"{name}.num_batches_tracked", 0.0)) + 1.0)
         out = F.batch_norm(h, rm, rv, t(f"{name}.weight"), t(f"{name}.bias"), training=train, momentum=momentum,
-                           eps=eps)
+                           eps=sd.get(f"{name}.eps", 1e-5))
         stats[f"{name}.running_mean"], stats[f"{name}.running_var"] = rm.numpy(), rv.numpy()
         return out
 
@@ -139,11 +144,6 @@ class Block:
         self.convs, self.bns = self.find_layers()
         self.order = None  # (conv1, bn1) indices into convs and bns, once an order reproduced the output
         self.state()  # the layers' weights and shapes, before reading the layers' options
-        for name, layer in self.bns:
-            eps, momentum = layer.get("eps"), layer.get("momentum")
-            if eps != 1e-5 or momentum != 0.1:
-                raise CheckFailed(f"{self.what}.{name} has eps={eps} and momentum={momentum}: use "
-                                  "nn.BatchNorm2d(channels) with its default options (eps=1e-5, momentum=0.1).")
 
     def find_layers(self):
         """([(name, handle)] of the two nn.Conv2d, the same of the two nn.BatchNorm2d), in registration order."""
@@ -182,11 +182,13 @@ class Block:
                 keys = sd.keys().collect(limit=1000)
                 missing = [k for k in required if k not in keys]
                 if missing:
-                    advice = ("nn.BatchNorm2d(channels) with its default options (learned scale and shift, running "
-                              "statistics)" if kind == "bn" else "nn.Conv2d(channels, channels, 3, padding=1)")
+                    advice = ("nn.BatchNorm2d(channels) with its learned scale and shift and its running "
+                              "statistics" if kind == "bn" else "nn.Conv2d(channels, channels, 3, padding=1)")
                     raise CheckFailed(f"{label}.state_dict() has no {', '.join(missing)} (its keys: "
                                       f"{', '.join(map(str, keys))}): use {advice}.")
                 weights = {k: to_numpy(sd[k], f"{label}.state_dict()['{k}']") for k in keys if k in WEIGHTS}
+                if kind == "bn":
+                    weights.update(self.bn_options(layer, label, sd if "num_batches_tracked" in keys else None))
                 if kind == "conv" and weights["weight"].shape != (C, C, 3, 3):
                     raise CheckFailed(f"{label}.weight has shape {weights['weight'].shape}, expected ({C}, {C}, 3, 3): "
                                       f"a 3×3 convolution from {C} to {C} channels.")
@@ -195,6 +197,22 @@ class Block:
                                       f"nn.BatchNorm2d({C}).")
                 out[kind].append(weights)
         return out
+
+    @staticmethod
+    def bn_options(layer, label, sd):
+        """A batch norm's own eps and momentum (the table fixes neither: any the student chose is
+        recomputed as it is), and the batches it has counted where momentum is None."""
+        eps, momentum = layer.get("eps"), layer.get("momentum")
+        if not (isinstance(eps, float) and math.isfinite(eps) and eps >= 0):
+            raise CheckFailed(f"{label}.eps is {describe(eps)}, expected a non-negative float")
+        if momentum is not None and not (isinstance(momentum, float) and 0.0 <= momentum <= 1.0):
+            raise CheckFailed(f"{label}.momentum is {describe(momentum)}, expected a float in [0, 1] or None")
+        options = {"eps": eps, "momentum": momentum}
+        if momentum is None:
+            if sd is None:
+                raise CheckFailed(f"{label} has momentum=None but keeps no num_batches_tracked")
+            options["num_batches_tracked"] = float(to_numpy(sd["num_batches_tracked"], f"{label}.num_batches_tracked"))
+        return options
 
     def named(self, state, order):
         """`state`'s weights keyed as the formula names them ("conv1.weight", "bn2.running_var", ...)

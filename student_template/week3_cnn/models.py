@@ -9,7 +9,7 @@ class ResidualBlock(nn.Module):
 
     Both convolutions map ``channels`` to ``channels`` with a 3×3 kernel, stride 1 and
     padding 1, so the output has the shape of the input and x can be added to it. Each is
-    followed by batch normalization over the channels (``nn.BatchNorm2d``, default options).
+    followed by batch normalization over the channels (``nn.BatchNorm2d``).
     Register the four layers in the block, under any names (attributes, or an
     ``nn.Sequential``): the grader finds the two ``nn.Conv2d`` and the two
     ``nn.BatchNorm2d`` among its submodules and reads their weights to compute what your

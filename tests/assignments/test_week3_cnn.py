@@ -167,6 +167,29 @@ def test_residual_layers_found_whatever_their_names_nesting_and_order(tmp_path):
     assert report.score == report.max_score > 0
 
 
+# Batch norms with options of their own: the table fixes neither eps nor momentum.
+OWN_BATCHNORM_OPTIONS = """
+class ResidualBlock(nn.Module):
+    def __init__(self, channels):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(channels, eps=1e-3, momentum=0.3)
+        self.conv2 = nn.Conv2d(channels, channels, 3, padding=1)
+        self.bn2 = nn.BatchNorm2d(channels, momentum=None)
+
+    def forward(self, x):
+        return torch.relu(x + self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x))))))
+"""
+
+
+def test_residual_batch_norms_with_their_own_eps_and_momentum_score_full_marks(tmp_path):
+    """Does a block whose batch norms use another eps, another momentum, or momentum=None (a cumulative
+    average) get full marks, its running statistics recomputed with its own options?"""
+    report = grade_block(tmp_path, OWN_BATCHNORM_OPTIONS)
+    assert [(r.title, r.output) for r in report.results if r.status != PASSED] == []
+    assert report.score == report.max_score > 0
+
+
 @pytest.mark.parametrize("name", WRONG_BLOCKS)
 def test_residual_layers_found_cannot_pass_a_wrong_block(tmp_path, name):
     """Does a block whose layers are found, but not used as relu(x + bn2(conv2(relu(bn1(conv1(x)))))) in one
