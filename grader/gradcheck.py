@@ -12,14 +12,41 @@ Two strengths of check:
   with numdifftools (central differences with Richardson extrapolation, about
   ``20 * x.size`` calls of ``f``) and report the worst element by index;
 - the directional check (`check_directional`), in the spirit of PyTorch's fast
-  gradcheck, compares ``vᵀJu`` for a few random directions ``u``: two calls of
-  ``f`` per probe whatever the size, but one slightly wrong entry among many can
-  hide in the projection (the tests show one).
+  gradcheck, compares ``vᵀJu`` for a few random directions ``u``: four calls of
+  ``f`` per probe whatever the size (steps eps and 2·eps), but one slightly wrong
+  entry among many can hide in the projection (the tests show one).
 
-An element fails when ``|got − expected| > atol·max(1, scale) + rtol·|expected|``,
-where ``scale`` is the size of the oracle's own numbers: its derivatives and its
-values ``f(x)`` (a difference quotient's rounding error grows with ``|f|``). It is
-never taken from the student's values, so a student cannot widen their tolerance.
+The tolerance scales with what is compared, never with the function's values. An
+element fails when
+
+    |got − expected| > rtol·m + atol·m_max + e_oracle,
+
+- ``m``, the magnitude of the terms that make the compared element: ``|J_ij|`` for
+  an entry of a gradient or Jacobian; ``Σ_i |J_ij·v_i|`` for entry j of a backward
+  pass ``Jᵀv``; ``Σ_i |v_i·(Ju)_i|`` for a directional derivative ``vᵀJu``, with
+  ``Ju`` the oracle's own central difference per output. A correct float32
+  implementation is off by a few ``6e-8·m`` (rounding grows with the terms summed,
+  not with their sum), so ``rtol`` is the relative precision demanded;
+- ``m_max``, the largest ``m`` of the compared array (of all probes, for the
+  directional check): an absolute floor relative to the compared quantity, so that
+  an element near zero among large ones is judged on its neighbours' scale;
+- ``e_oracle``, the numerical differentiation's own error. For the full checks:
+  numdifftools' error estimate plus a bound on rounding,
+  ``4·ε·(|f_i(x)| + Σ_k |J_ik·x_k|) / h_j`` (ε = 2.2e-16; h_j numdifftools'
+  smallest step, 1e-3·max(1, log(1 + |x_j|))/512 ≈ 2e-6: about ``4.5e-10·|f|``),
+  summed with weights |v_i| for a backward pass. For the directional check:
+  ``ε·Σ_i |v_i|·(|f_i(x + eps·u)| + |f_i(x − eps·u)|) / (2·eps)`` for rounding plus
+  ``|D(eps) − D(2·eps)|`` (three times the truncation error of the central
+  difference D). It is the oracle's precision, and the only place where the size
+  of ``f``'s values enters: for f(x) = 2x + 1e4 on 50 inputs it is about 5e-6 per
+  Jacobian entry and 1e-4 per directional probe, where the old allowance,
+  ``atol·max|f(x)|`` or ``atol·Σ|v·f(x)|`` with the weeks' atol of 1e-5, was 0.1
+  for the full check and about 4 for the backward and directional checks, against
+  derivatives of 2.
+
+Nothing is taken from the student's values, so a student cannot widen their
+tolerance. Where the derivative is exactly zero and so is the oracle's error (f
+constant in that argument and zero), the tolerance is zero: exact zeros are expected.
 
 Every random draw comes from ``numpy.random.default_rng(rng)``, seed 0 by default.
 """
@@ -47,6 +74,17 @@ _NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 # (about 1e-16·|f|/2e-6 = 5e-11·|f|), at 20 calls of f per element of x.
 def _steps() -> nd.MaxStepGenerator:
     return nd.MaxStepGenerator(base_step=1e-3, num_steps=10)  # a fresh one: it keeps state
+
+
+_EPS = float(np.finfo(np.float64).eps)
+# Rounding of a numdifftools derivative, in units of ε·(|f_i(x)| + Σ_k |J_ik·x_k|) / h_j: the
+# error of evaluating f_i (its size, and how far rounding its inputs by ε moves it: sin(Ax)
+# with |Ax| ≫ |sin| needs the second term) over h_j, the smallest step for x_j. The true error
+# stayed below 0.55 of one unit (numdifftools' own estimate added) over 1500 random linear,
+# sin and squared maps with offsets up to 1e8, |x| up to 1e3 and |J| from 1e-3 to 1e9.
+# numdifftools' estimate alone falls short by factors up to 5e6 where rounding dominates (it
+# picks the step whose estimate happens to be smallest, e.g. for 2x + 1e4).
+_ROUNDING_UNITS = 4.0
 
 
 class GradientMismatch(CheckFailed):
@@ -136,8 +174,10 @@ class _Counted:
 # --- the oracle ---------------------------------------------------------------
 
 
-def _jacobian(f, x: np.ndarray, stats: GradCheckStats | None) -> tuple[np.ndarray, np.ndarray]:
-    """(f(x), J) with J[i, j] = ∂f(x).flat[i] / ∂x.flat[j], shape (f(x).size, x.size)."""
+def _jacobian(f, x: np.ndarray, stats: GradCheckStats | None):
+    """(f(x), J, E): J[i, j] = ∂f(x).flat[i] / ∂x.flat[j], shape (f(x).size, x.size), and
+    E ≥ 0 of the same shape, the error of J as numdifftools estimates it plus a bound on
+    rounding (see _ROUNDING_UNITS)."""
     counted = _Counted(f, x.shape)
 
     def flat_f(flat: np.ndarray) -> np.ndarray:
@@ -147,18 +187,46 @@ def _jacobian(f, x: np.ndarray, stats: GradCheckStats | None) -> tuple[np.ndarra
         fx = _oracle_array(counted(x), what="f(x)")
         if x.size == 0 or fx.size == 0:
             raise ValueError("grader oracle: nothing to differentiate (x or f(x) is empty)")
-        raw = nd.Jacobian(flat_f, step=_steps(), method="central")(x.ravel())
+        result = nd.Jacobian(flat_f, step=_steps(), method="central", full_output=True)(x.ravel())
     finally:
         if stats is not None:
             stats.evaluations += counted.calls
-    jac = np.asarray(raw, dtype=np.float64)
     m, n = fx.size, x.size
-    # numdifftools squeezes when the output or the input has one element
-    if jac.shape != (m, n):
-        if jac.size != m * n or (m > 1 and n > 1):
-            raise RuntimeError(f"numdifftools returned shape {jac.shape}, expected {(m, n)}")
-        jac = jac.reshape(m, n)
-    return fx, _oracle_array(jac, what="the numerical Jacobian")
+
+    def shaped(raw, what):
+        array = np.asarray(raw, dtype=np.float64)
+        # numdifftools squeezes when the output or the input has one element
+        if array.shape != (m, n):
+            if array.size != m * n or (m > 1 and n > 1):
+                raise RuntimeError(f"numdifftools returned shape {array.shape}, expected {(m, n)}")
+            array = array.reshape(m, n)
+        return _oracle_array(array, what=what)
+
+    jac = shaped(result.estimate, "the numerical Jacobian")
+    estimate = np.abs(shaped(result.error_estimate, "numdifftools' error estimate"))
+    flat_x = x.ravel()
+    smallest = np.min(list(_steps()(flat_x, method="central", n=1, order=2)), axis=0)
+    size = np.abs(fx.ravel()) + np.abs(jac) @ np.abs(flat_x)  # of f_i and of what rounding x moves
+    rounding = _ROUNDING_UNITS * _EPS * size[:, None] / smallest[None, :]
+    return fx, jac, estimate + rounding
+
+
+def _directional(f, x: np.ndarray, u: np.ndarray, v: np.ndarray, eps: float) -> tuple[float, float, float]:
+    """(D, m, e) for D(h) = vᵀ(f(x + h·u) − f(x − h·u))/(2h): D = D(eps); m = Σ_i |v_i·(Ju)_i| with
+    Ju the central difference per output; e = ε·Σ_i |v_i|·(|f_i(x + eps·u)| + |f_i(x − eps·u)|)/(2·eps)
+    (rounding) + |D(eps) − D(2·eps)| (D(eps)'s truncation error is a third of that)."""
+
+    def evaluate(h):
+        return (_oracle_array(f(x + h * u), what=f"f(x + {h:g}·u)"),
+                _oracle_array(f(x - h * u), what=f"f(x - {h:g}·u)"))
+
+    plus, minus = evaluate(eps)
+    ju = (plus - minus) / (2 * eps)
+    estimate = float(np.vdot(v, ju))
+    plus2, minus2 = evaluate(2 * eps)
+    coarse = float(np.vdot(v, plus2 - minus2)) / (4 * eps)
+    rounding = _EPS * float(np.sum(np.abs(v) * (np.abs(plus) + np.abs(minus)))) / (2 * eps)
+    return estimate, float(np.sum(np.abs(v * ju))), rounding + abs(estimate - coarse)
 
 
 def numerical_jacobian(f, x, *, stats: GradCheckStats | None = None) -> np.ndarray:
@@ -180,9 +248,16 @@ def numerical_jacobian(f, x, *, stats: GradCheckStats | None = None) -> np.ndarr
 # --- comparison and messages --------------------------------------------------
 
 
-def _tolerance(expected: np.ndarray, scale: float, rtol: float, atol: float) -> np.ndarray:
-    """tol = atol·max(1, scale) + rtol·|expected|."""
-    return atol * max(1.0, scale) + rtol * np.abs(expected)
+def _tolerance(magnitude: np.ndarray, oracle_error: np.ndarray, rtol: float, atol: float) -> np.ndarray:
+    """tol = rtol·m + atol·max(m) + e_oracle, elementwise (m: the magnitude of each element's terms)."""
+    return rtol * magnitude + atol * float(np.max(magnitude)) + oracle_error
+
+
+def _ratio(difference: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """difference / tol; where tol is 0 (an exactly zero derivative, an exact oracle), 0 for
+    an exact match and inf for anything else."""
+    with np.errstate(over="ignore"):  # a subnormal tolerance: inf is the right answer
+        return np.divide(difference, tol, out=np.where(difference > 0, np.inf, 0.0), where=tol > 0)
 
 
 def _index(flat: int, shape: tuple) -> tuple:
@@ -226,7 +301,7 @@ def _compare(received, expected, tol, *, describe, note: str = "") -> None:
 
     `describe(flat_index)` names the element in the message.
     """
-    ratio = np.abs(received - expected) / tol
+    ratio = _ratio(np.abs(received - expected), tol)
     failing = int(np.count_nonzero(ratio > 1))
     if failing == 0:
         return
@@ -256,8 +331,9 @@ def check_gradient_full(
             For vector f, the Jacobian shaped ``f(x).shape + x.shape`` or
             ``(f(x).size, x.size)``.
         name, arg: the function and argument names used in the message.
-        rtol, atol: an element fails when ``|got − expected| >
-            atol·max(1, max|J|, max|f(x)|) + rtol·|expected|``.
+        rtol, atol: element (i, j) fails when ``|got − expected| > rtol·|J_ij|
+            + atol·max|J| + e_ij``, J the numerical Jacobian (the gradient, for
+            scalar f) and e_ij its estimated error (see the module docstring).
         stats: if given, calls of `f` and seconds are added to it.
 
     Returns:
@@ -270,7 +346,7 @@ def check_gradient_full(
     """
     x = _oracle_array(x, what="x")
     with _timed(stats):
-        fx, jac = _jacobian(f, x, stats)
+        fx, jac, error = _jacobian(f, x, stats)
         scalar = fx.ndim == 0
         what = f"{'gradient' if scalar else 'Jacobian'} of {name} with respect to {arg}"
         received = _student_array(analytic, what=what)
@@ -291,8 +367,8 @@ def check_gradient_full(
                 f" argument index {_index(inp, x.shape)}"
             )
 
-        scale = max(float(np.max(np.abs(jac))), float(np.max(np.abs(fx))))
-        _compare(received, expected, _tolerance(expected, scale, rtol, atol), describe=describe)
+        tol = _tolerance(np.abs(jac), error, rtol, atol).reshape(expected.shape)
+        _compare(received, expected, tol, describe=describe)
 
 
 def check_vjp_full(
@@ -307,10 +383,10 @@ def check_vjp_full(
         vjp: the student's backward pass: called once with an upstream gradient
             `v` shaped like ``f(x)`` (a fresh copy), returns the gradient for `x`.
         name, arg: the function and argument names used in the message.
-        rtol, atol: an element fails when ``|got − expected| >
-            atol·max(1, scale) + rtol·|expected|``, where scale is the larger of
-            ``Σ_i |v_i·f_i(x)|`` and the largest ``Σ_i |J_ij·v_i|`` (the size of
-            the terms the student sums).
+        rtol, atol: element j fails when ``|got − expected| > rtol·m_j +
+            atol·max_k m_k + Σ_i |v_i|·e_ij``, where ``m_j = Σ_i |J_ij·v_i|`` is
+            the size of the terms the student sums for it and e_ij the estimated
+            error of the numerical Jacobian (see the module docstring).
         rng: seed or Generator for `v`; seed 0 by default.
         stats: if given, calls of `f` and seconds are added to it.
 
@@ -324,18 +400,17 @@ def check_vjp_full(
     """
     x = _oracle_array(x, what="x")
     with _timed(stats):
-        fx, jac = _jacobian(f, x, stats)
+        fx, jac, error = _jacobian(f, x, stats)
         v = np.asarray(_rng(rng).standard_normal(fx.shape))
         what = f"backward of {name}: gradient for {arg}"
         received = _student_array(vjp(v.copy()), what=what)
         _require_shape(received, [x.shape], what=what)
         _require_finite(received, what=what)
         expected = (jac.T @ v.ravel()).reshape(x.shape)
-        scale = max(
-            float(np.max(np.abs(jac.T) @ np.abs(v.ravel()))), float(np.sum(np.abs(v * fx)))
-        )
+        magnitude = (np.abs(jac.T) @ np.abs(v.ravel())).reshape(x.shape)
+        oracle_error = (error.T @ np.abs(v.ravel())).reshape(x.shape)
         _compare(
-            received, expected, _tolerance(expected, scale, rtol, atol),
+            received, expected, _tolerance(magnitude, oracle_error, rtol, atol),
             describe=lambda flat: f"{what} is wrong at index {_index(flat, x.shape)}",
             note=" (v: a random upstream gradient; expected: Jᵀv by numerical differentiation)",
         )
@@ -345,11 +420,16 @@ def check_directional(
     f, x, vjp_or_grad, *, name: str, arg: str, probes: int = 3, rng=None, rtol: float = 1e-4,
     atol: float = 1e-7, eps: float = 1e-6, stats: GradCheckStats | None = None,
 ) -> None:
-    """The fast check: ``vᵀJu`` for `probes` random unit directions `u`, 2 calls of `f` each.
+    """The fast check: ``vᵀJu`` for `probes` random unit directions `u`, 4 calls of `f` each.
 
     The analytic side is ``<vjp(v), u>`` (or ``vᵀ·J·u`` when an array is given);
     the numerical side is ``vᵀ(f(x + eps·u) − f(x − eps·u)) / (2·eps)``. `v` is
     standard normal, shaped like ``f(x)``, or 1.0 for scalar f.
+
+    Being one number per probe, it cannot see an error that the projection hides: one
+    slightly wrong entry among many moves ``vᵀJu`` by a fraction of its own error, and
+    its tolerance is relative to the probe's magnitude, not to that entry. An error in
+    every entry, or in one entry of a small input, is seen.
 
     Args:
         f: the grader's oracle, mapping an array shaped like `x` to a float or an array.
@@ -360,10 +440,12 @@ def check_directional(
         name, arg: the function and argument names used in the message.
         probes: the number of random (u, v) pairs.
         rng: seed or Generator for u and v; seed 0 by default.
-        rtol, atol: a probe fails when ``|got − expected| > atol·max(1, Σ|v·f(x)|)
-            + rtol·|expected|``; the central difference's rounding error is about
-            ``1e-16·Σ|v·f(x)| / eps``, i.e. 1e-10 of the function's size for
-            eps = 1e-6, so the default atol leaves a factor of 1000.
+        rtol, atol: probe k fails when ``|got − expected| > rtol·m_k +
+            atol·max_l m_l + e_k``, where ``m_k = Σ_i |v_i·(Ju)_i|`` with ``Ju``
+            the central difference per output (the size of the terms ``vᵀJu``
+            sums), and ``e_k`` the central difference's own error: rounding,
+            ``ε·Σ_i |v_i|·(|f_i(x + eps·u)| + |f_i(x − eps·u)|) / (2·eps)``, plus
+            ``|D(eps) − D(2·eps)|``, three times the truncation error of D(eps).
         eps: the central-difference step along the unit direction u.
         stats: if given, calls of `f` and seconds are added to it.
 
@@ -371,13 +453,13 @@ def check_directional(
         None.
 
     Raises:
-        GradientMismatch: wrong type, shape, a non-finite entry, or the first
-            failing probe with both numbers. What a callable `vjp_or_grad` raises
-            propagates: the caller records it as an error.
+        GradientMismatch: wrong type, shape, a non-finite entry, or the probe
+            furthest outside its tolerance, with both numbers. What a callable
+            `vjp_or_grad` raises propagates: the caller records it as an error.
     """
     x = _oracle_array(x, what="x")
-    if x.size == 0:
-        raise ValueError("check_directional needs a non-empty x")
+    if x.size == 0 or probes < 1:
+        raise ValueError("check_directional needs a non-empty x and at least one probe")
     counted = _Counted(f, x.shape)
     try:
         with _timed(stats):
@@ -397,7 +479,8 @@ def check_directional(
             )
             source = "backward" if jac is None else "gradient"
             generator = _rng(rng)
-            for probe in range(1, probes + 1):
+            got, expected, magnitude, oracle_error = (np.zeros(probes) for _ in range(4))
+            for k in range(probes):
                 u = generator.standard_normal(x.shape)
                 u /= np.linalg.norm(u)
                 v = np.asarray(1.0 if scalar else generator.standard_normal(fx.shape))
@@ -405,22 +488,22 @@ def check_directional(
                     grad = _student_array(vjp_or_grad(v.copy()), what=what)
                     _require_shape(grad, [x.shape], what=what)
                     _require_finite(grad, what=what)
-                    got = float(np.vdot(grad, u))
+                    got[k] = float(np.vdot(grad, u))
                 else:
-                    got = float(np.ravel(v) @ (jac @ u.ravel()))
-                plus = _oracle_array(counted(x + eps * u), what="f(x + eps·u)")
-                minus = _oracle_array(counted(x - eps * u), what="f(x - eps·u)")
-                expected = float(np.vdot(v, plus - minus)) / (2 * eps)
-                scale = float(np.sum(np.abs(v * fx)))
-                tol = float(_tolerance(np.float64(expected), scale, rtol, atol))
-                if abs(got - expected) > tol:
-                    raise GradientMismatch(
-                        f"{what} fails the directional check at probe {probe} of {probes}:"
-                        f" {probe_name} is {_num(got)} from your {source},"
-                        f" the central difference gives {_num(expected)}"
-                        f" (|difference| {abs(got - expected):.3g} is"
-                        f" {abs(got - expected) / tol:.3g} times the tolerance {tol:.3g})"
-                    )
+                    got[k] = float(np.ravel(v) @ (jac @ u.ravel()))
+                expected[k], magnitude[k], oracle_error[k] = _directional(counted, x, u, v, eps)
+            tol = _tolerance(magnitude, oracle_error, rtol, atol)
+            difference = np.abs(got - expected)
+            ratio = _ratio(difference, tol)
+            k = int(np.argmax(ratio))
+            if ratio[k] > 1:
+                raise GradientMismatch(
+                    f"{what} fails the directional check at probe {k + 1} of {probes}:"
+                    f" {probe_name} is {_num(got[k])} from your {source},"
+                    f" the central difference gives {_num(expected[k])}"
+                    f" (|difference| {difference[k]:.3g} is"
+                    f" {ratio[k]:.3g} times the tolerance {tol[k]:.3g})"
+                )
     finally:
         if stats is not None:
             stats.evaluations += counted.calls

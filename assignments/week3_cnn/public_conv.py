@@ -264,6 +264,8 @@ def assert_maxpool_forward(sub, x, kernel, stride):
 def maxpool_mistakes(x, kernel, stride):
     """For upstream gradient v: the dx common mistakes give."""
     N, C, H, W = x.shape
+    _, idx = F.max_pool2d(t64(x), kernel, stride, return_indices=True)
+    flat = (idx.numpy() + (np.arange(N * C) * H * W).reshape(N, C, 1, 1)).ravel()  # each window's max in x.ravel()
 
     def every_tied_max(v):
         dx = np.zeros_like(x)
@@ -276,18 +278,26 @@ def maxpool_mistakes(x, kernel, stride):
         return dx
 
     def overwrite(v):
-        xt = t64(x)
-        _, idx = F.max_pool2d(xt, kernel, stride, return_indices=True)
         dx = np.zeros(N * C * H * W)
-        flat = (idx.numpy() + (np.arange(N * C) * H * W).reshape(N, C, 1, 1)).ravel()
         dx[flat] = v.ravel()  # fancy assignment: the last window wins where windows share a pixel
         return dx.reshape(x.shape)
+
+    def last_column_zero(v):
+        dx = np.zeros(N * C * H * W)
+        np.add.at(dx, flat, v.ravel())
+        dx = dx.reshape(x.shape)
+        if not np.any(dx[..., -1]):
+            return None  # no window's maximum in the last column: the mistake changes nothing here
+        dx[..., -1] = 0.0
+        return dx
 
     def mistakes(v):
         out = {"sending the gradient to every tied maximum of a window": every_tied_max(v)}
         if stride < kernel:
             out["overlapping windows overwriting each other's gradient instead of adding up "
                 "(dx[...] = instead of += or np.add.at)"] = overwrite(v)
+        out["dx's last column left at zero (a loop or a slice over the columns of x that stops one "
+            "short, such as range(W − 1) or [..., :-1])"] = last_column_zero(v)
         return out
 
     return mistakes

@@ -258,8 +258,9 @@ def test_one_wrong_entry_hides_from_directional_check_but_not_from_full_check():
 
     The error is 3e-5 of the largest gradient entry (2e-4 of the entry itself). Its
     share of a random projection is about 1/10 of that, below the directional check's
-    rtol of 1e-4, so the probes miss it for most seeds (93 of 100 at the time of
-    writing; seed 0 among them). The full check looks at each entry and reports it.
+    tolerance of 1e-4 of the projection's terms (rtol), so the probes miss it for most
+    seeds (90 of 100 at the time of writing; seed 0 among them). The full check looks
+    at each entry and reports it.
     """
     f = MatrixMSE(n=20, d=10)
     true = f.grad()
@@ -270,6 +271,131 @@ def test_one_wrong_entry_hides_from_directional_check_but_not_from_full_check():
         check_gradient_full(f, f.B, wrong, name="mse", arg="B")
     assert assert_names_element(str(info.value), "mse", "B", wrong, true) == (3, 7)
     assert "1 of 100 entries is outside" in str(info.value)
+
+
+# --- the tolerance follows what is compared, never the function's values ---------------
+#
+# The old rule allowed atol·max(1, max|f(x)|) (atol·Σ|v·f(x)| for the backward and the
+# directional checks): it grew with a constant offset, with the size of the values and with
+# the number of outputs. Each case below makes one of them large. atol is the weeks' rubric
+# value (1e-5), where that allowance did its damage; rtol is the full checks' default (1e-5).
+
+TOL = {"rtol": 1e-5, "atol": 1e-5}
+
+
+class Case:
+    """f with its true Jacobian J (f(x).size, x.size), in float64 and in float32 arithmetic."""
+
+    def __init__(self, f, x, jac, jac32):
+        self.f, self.x, self.jac, self.jac32 = f, x, jac, jac32
+
+    def vjp(self, v):
+        """Jᵀv in float64."""
+        return self.jac.T @ v
+
+    def vjp32(self, v):
+        """Jᵀv in float32, as a float32 implementation computes it."""
+        return self.jac32.T @ v.astype(np.float32)
+
+
+def offset_case(n=50):
+    """f(x) = 2x + 1e4 on n inputs: values 5000 times the derivative."""
+    x = np.random.default_rng(1).standard_normal(n)
+    return Case(lambda z: 2 * z + 1e4, x, 2 * np.eye(n), np.float32(2) * np.eye(n, dtype=np.float32))
+
+
+def many_outputs_case():
+    """f(x) = Ax for A (200, 5), at an x whose outputs are a few hundred: 200 outputs summed."""
+    rng = np.random.default_rng(2)
+    A, x = rng.standard_normal((200, 5)), 100 * rng.standard_normal(5)
+    return Case(lambda z: A @ z, x, A, A.astype(np.float32))
+
+
+def large_values_case():
+    """f(x) = (Bx + 1000)² for B (20, 10): values about 1e6, derivatives about 2e3."""
+    rng = np.random.default_rng(3)
+    B, x = rng.standard_normal((20, 10)), rng.standard_normal(10)
+    B32, x32 = B.astype(np.float32), x.astype(np.float32)
+    jac32 = np.float32(2) * (B32 @ x32 + np.float32(1000))[:, None] * B32
+    return Case(lambda z: (B @ z + 1000) ** 2, x, 2 * (B @ x + 1000)[:, None] * B, jac32)
+
+
+CASES = {"offset": offset_case, "many outputs": many_outputs_case, "large values": large_values_case}
+
+
+def largest_off_by_1e3(a):
+    """A copy of `a` with its largest entry 1e-3 (relative) too large."""
+    wrong = np.array(a, dtype=np.float64)
+    wrong.flat[np.argmax(np.abs(wrong))] *= 1 + 1e-3
+    return wrong
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_full_check_tolerance_follows_the_jacobian_not_f(case):
+    """Does check_gradient_full pass the true Jacobian and a float32 one, yet catch one entry 1e-3 too large, whatever the offset, the number or the size of f's values?"""
+    c = CASES[case]()
+    check_gradient_full(c.f, c.x, c.jac, name="f", arg="x", **TOL)
+    check_gradient_full(c.f, c.x, c.jac32, name="f", arg="x", **TOL)
+    wrong = largest_off_by_1e3(c.jac)
+    with pytest.raises(GradientMismatch) as info:
+        check_gradient_full(c.f, c.x, wrong, name="f", arg="x", **TOL)
+    i, j = np.unravel_index(np.argmax(np.abs(c.jac)), c.jac.shape)
+    assert f"output index ({i},), argument index ({j},)" in str(info.value)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_vjp_check_tolerance_follows_the_terms_summed_not_f(case):
+    """Does check_vjp_full pass Jᵀv in float64 and in float32, yet catch its largest entry 1e-3 too large, whatever f's values?"""
+    c = CASES[case]()
+    check_vjp_full(c.f, c.x, c.vjp, name="f", arg="x", **TOL)
+    check_vjp_full(c.f, c.x, c.vjp32, name="f", arg="x", **TOL)
+    with pytest.raises(GradientMismatch) as info:
+        check_vjp_full(c.f, c.x, lambda v: largest_off_by_1e3(c.vjp(v)), name="f", arg="x", **TOL)
+    v = np.random.default_rng(0).standard_normal(c.f(c.x).shape)  # the check's default seed
+    assert f"index ({int(np.argmax(np.abs(c.vjp(v))))},)" in str(info.value)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_directional_check_tolerance_follows_the_projection_not_f(case):
+    """Does check_directional pass Jᵀv in float64 and in float32, yet catch every entry 1e-3 too large, whatever f's values?
+
+    Every entry: one wrong entry among many moves vᵀJu by a fraction of its error and can
+    hide in the projection (test_one_wrong_entry_hides_from_directional_check_but_not_from_full_check).
+    """
+    c = CASES[case]()
+    check_directional(c.f, c.x, c.vjp, name="f", arg="x", **TOL)
+    check_directional(c.f, c.x, c.vjp32, name="f", arg="x", **TOL)
+    with pytest.raises(GradientMismatch, match=r"fails the directional check at probe \d of 3"):
+        check_directional(c.f, c.x, lambda v: 1.001 * c.vjp(v), name="f", arg="x", **TOL)
+
+
+@pytest.mark.parametrize("case", ["offset on 5 inputs", "many outputs"])
+def test_directional_check_catches_one_wrong_entry_of_a_small_input(case):
+    """With 5 inputs, does check_directional catch the largest entry of Jᵀv 1e-3 too large, under an offset of 1e4 or 200 outputs of a few hundred?"""
+    c = offset_case(5) if case == "offset on 5 inputs" else many_outputs_case()
+    assert c.x.size <= 5
+    with pytest.raises(GradientMismatch, match="fails the directional check"):
+        check_directional(c.f, c.x, lambda v: largest_off_by_1e3(c.vjp(v)), name="f", arg="x", **TOL)
+
+
+def test_directional_check_rejects_a_gradient_30_percent_too_large_under_an_offset():
+    """With the weeks' tolerances, does check_directional reject Jᵀv 30% too large for f(x) = 2x + 1e4 on 50 inputs?
+
+    The old rule allowed atol·Σ|v·f(x)|, about 3.7 here, as large as the largest of the
+    three projections (0.3 to 3.7), and accepted it; the new tolerance is about 1e-3.
+    """
+    c = offset_case(50)
+    with pytest.raises(GradientMismatch, match="fails the directional check"):
+        check_directional(c.f, c.x, lambda v: 1.3 * c.vjp(v), name="f", arg="x", rtol=1e-4, atol=1e-5)
+
+
+def test_zero_derivative_is_judged_on_the_oracle_error_not_on_f():
+    """Where f = 1e4 does not depend on x at all, do zeros pass and a gradient of 1e-3 fail, though f is large?"""
+    f = lambda z: np.full(4, 1e4) + 0 * z  # noqa: E731
+    x = np.random.default_rng(4).standard_normal(4)
+    check_vjp_full(f, x, lambda v: np.zeros(4), name="f", arg="x", **TOL)
+    with pytest.raises(GradientMismatch, match=r"got 0.001, expected 0 "):
+        check_vjp_full(f, x, lambda v: np.full(4, 1e-3), name="f", arg="x", **TOL)
 
 
 # --- what is not a gradient is not a pass ------------------------------------------
@@ -384,7 +510,7 @@ def test_numerical_jacobian_is_normalised_to_out_size_by_in_size(out_shape, in_s
 
 
 def test_stats_count_calls_of_f():
-    """Do the stats count every call of f, and does the directional check use 2 per probe plus 1?"""
+    """Do the stats count every call of f, and does the directional check use 4 per probe (steps eps and 2·eps) plus 1?"""
     loss = RidgeLoss()
     calls = 0
 
@@ -395,9 +521,9 @@ def test_stats_count_calls_of_f():
 
     stats = GradCheckStats(evaluations=0, seconds=0.0)
     check_directional(counted, loss.b, loss.grad(), name="ridge_loss", arg="b", probes=4, stats=stats)
-    assert stats.evaluations == calls == 9
+    assert stats.evaluations == calls == 17
     check_gradient_full(counted, loss.b, loss.grad(), name="ridge_loss", arg="b", stats=stats)
-    assert stats.evaluations == calls > 9
+    assert stats.evaluations == calls > 17
     assert stats.seconds > 0
 
 
@@ -418,23 +544,24 @@ finite = st.floats(-10, 10, allow_nan=False, allow_infinity=False)
 
 @st.composite
 def linear_maps(draw):
-    """(A, x, (i, j), delta): a small matrix, a point, an entry and a perturbation of it."""
+    """(A, c, x, (i, j), delta): a small matrix, an offset, a point, an entry and a perturbation of it."""
     m, n = draw(st.integers(1, 5)), draw(st.integers(1, 5))
     A = np.array(draw(st.lists(finite, min_size=m * n, max_size=m * n))).reshape(m, n)
+    c = np.array(draw(st.lists(st.floats(-1e4, 1e4), min_size=m, max_size=m)))
     x = np.array(draw(st.lists(finite, min_size=n, max_size=n)))
     i, j = draw(st.integers(0, m - 1)), draw(st.integers(0, n - 1))
     size = draw(st.floats(1e-2, 1.0)) * max(1.0, np.abs(A).max())
-    return A, x, (i, j), size * draw(st.sampled_from([-1, 1]))
+    return A, c, x, (i, j), size * draw(st.sampled_from([-1, 1]))
 
 
 @settings(max_examples=60, deadline=None)
 @given(linear_maps())
 def test_full_checks_pass_true_linear_map_and_fail_perturbed_one(case):
-    """For f(x) = A@x, do the full checks pass Aᵀv (and A) and fail A+δ with δ in one entry?"""
-    A, x, (i, j), delta = case
+    """For f(x) = A@x + c, offsets up to ±1e4 included, do the full checks pass Aᵀv (and A) and fail A+δ with δ in one entry?"""
+    A, c, x, (i, j), delta = case
     wrong = A.copy()
     wrong[i, j] += delta
-    f = lambda z: A @ z  # noqa: E731
+    f = lambda z: A @ z + c  # noqa: E731
     check_vjp_full(f, x, lambda v: A.T @ v, name="linear", arg="x")
     check_gradient_full(f, x, A, name="linear", arg="x")
     with pytest.raises(GradientMismatch, match=rf"index \({j},\)"):
