@@ -7,12 +7,13 @@ ties, overlapping windows and windows that skip pixels."""
 import numpy as np
 import torch.nn.functional as F
 
+from grader.backward import cache_from_forward, unpack
 from grader.compare import as_array
 from grader.registry import CheckFailed, check
 
-from .public_conv import (GRAD_TOL, assert_conv_forward, assert_maxpool_forward, assert_values,
-                          cache_from_forward, check_conv_backward, check_maxpool_backward, conv_backward_mistakes,
-                          conv_problem, conv_shape_hints, distinct_values, maxpool_mistakes, t64, unpack)
+from .public_conv import (GRAD_TOL, assert_conv_forward, assert_maxpool_forward, assert_values, check_conv_backward,
+                          check_maxpool_backward, conv_backward_mistakes, conv_problem, conv_shape_hints,
+                          distinct_values, maxpool_mistakes, t64)
 
 # (N, C, H, W, F, KH, KW), stride, padding
 SETTINGS = [

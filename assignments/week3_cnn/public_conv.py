@@ -15,11 +15,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from grader import gradcheck
-from grader.compare import as_array, matching_mistake
+from grader import backward as backward_pass
+from grader.backward import Backward, cache_from_forward, unpack
+from grader.compare import as_array
 from grader.oracles import assert_close_scaled, torch_vjp
 from grader.registry import CheckFailed, check, load_rubric
-from grader.sandbox import NotImplementedYet, StudentProblem
 
 RUBRIC = load_rubric(__file__)
 TOL = RUBRIC["conv"]
@@ -27,15 +27,6 @@ GRAD_TOL = RUBRIC["gradients"]
 
 
 # --- shared helpers (the other check files of this week import them) ---------------
-
-
-def unpack(result, what, names):
-    """A student's tuple (or list) return value with one item per name."""
-    if not isinstance(result, (tuple, list)) or len(result) != len(names):
-        got = (f"a {type(result).__name__} of length {len(result)}" if isinstance(result, (tuple, list))
-               else f"a {getattr(result, 'type_name', None) or type(result).__name__}")
-        raise CheckFailed(f"{what} should return a tuple of {len(names)} ({', '.join(names)}), got {got}")
-    return result
 
 
 def t64(a):
@@ -48,66 +39,9 @@ def t64(a):
 assert_values = assert_close_scaled
 
 
-class Backward:
-    """A student's backward pass as ``vjp(v)`` for one of its outputs: each call runs the
-    student's code with upstream gradient v and remembers (v, what came back) for the hints."""
-
-    def __init__(self, call, what, names, index):
-        self.call, self.what, self.names, self.index = call, what, names, index
-        self.seen = []
-
-    def __call__(self, v):
-        result = self.call(v)
-        got = unpack(result, self.what, self.names)[self.index] if self.names else result
-        self.seen.append((v, got))
-        return got
-
-
-def cache_from_forward(forward, probe_backward, what, forward_name, forward_id):
-    """The cache of the student's forward pass, for judging the backward pass on its own: the
-    forward's output is judged by its own exercise, never here. While the forward is still a
-    stub, the backward is called once with no cache, so that a stubbed backward reports itself
-    as not implemented; otherwise the message says that the backward needs the forward."""
-    try:
-        result = forward()
-    except NotImplementedYet:
-        try:
-            probe_backward()
-        except NotImplementedYet:
-            raise
-        except StudentProblem:
-            pass
-        raise CheckFailed(f"{what} is judged with the cache that {forward_name} returns, and {forward_name} "
-                          f"({forward_id}) is not implemented yet.") from None
-    return unpack(result, f"{forward_name}(...)", ("out", "cache"))[1]
-
-
-def assert_backward(f, x, backward, *, name, arg, full=True, mistakes=None, shape_hints=None, hint="", rng=0):
-    """Judge `backward` (a `Backward`) against the grader's numerical differentiation of `f` at
-    `x`: all of Jᵀv by numdifftools (``full``, small inputs) or vᵀJu along random directions.
-    On a mismatch the message names the known mistake whose value matches what the student
-    returned (``mistakes(v) -> {label: value}``), or the hint for a wrong shape
-    (``shape_hints: {shape: hint}``), or else `hint`."""
-    rtol, atol = GRAD_TOL["rtol"], GRAD_TOL["atol"]
-    try:
-        if full:
-            gradcheck.check_vjp_full(f, x, backward, name=name, arg=arg, rtol=rtol, atol=atol, rng=rng)
-        else:
-            gradcheck.check_directional(f, x, backward, name=name, arg=arg, rtol=rtol, atol=atol, rng=rng)
-    except gradcheck.GradientMismatch as e:
-        extra, mistake = "", None
-        if backward.seen:
-            v, got = backward.seen[-1]
-            try:
-                shape = np.shape(np.asarray(got, dtype=np.float64))
-            except (TypeError, ValueError):
-                shape = None
-            extra = (" " + shape_hints[shape]) if shape_hints and shape in shape_hints else ""
-            if not extra and mistakes is not None:
-                mistake = matching_mistake(got, mistakes(v), rtol, atol)
-        if not extra and not mistake and hint:
-            extra = " " + hint
-        raise gradcheck.GradientMismatch(str(e).rstrip(".") + "." + extra, mistake=mistake) from None
+def assert_backward(f, x, backward, **kwargs):
+    """`grader.backward.assert_backward` with this week's gradient tolerances."""
+    backward_pass.assert_backward(f, x, backward, rtol=GRAD_TOL["rtol"], atol=GRAD_TOL["atol"], **kwargs)
 
 
 # --- convolution ------------------------------------------------------------------------

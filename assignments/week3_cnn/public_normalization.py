@@ -13,11 +13,12 @@ it: arrays updated in place or replaced under the same keys both count.
 import numpy as np
 import torch.nn.functional as F
 
+from grader.backward import Backward, unpack
 from grader.compare import as_array, assert_finite, fmt
 from grader.oracles import assert_close_scaled, proportion_bound
 from grader.registry import CheckFailed, check, load_rubric
 
-from .public_conv import Backward, assert_backward, t64, unpack
+from .public_conv import assert_backward, t64
 
 TOL = load_rubric(__file__)["normalization"]
 
