@@ -60,11 +60,10 @@ from dataclasses import dataclass
 import numdifftools as nd
 import numpy as np
 
-from .compare import matching_mistake
+from .compare import as_array, matching_mistake
 from .registry import CheckFailed
 
 SEED = 0
-_NUMERIC_KINDS = "biuf"  # bool, signed and unsigned integers, floats
 
 
 # numdifftools' default for Jacobian starts at steps of 2.0 (times log(e + |x|)) and
@@ -103,19 +102,14 @@ class GradCheckStats:
 
 
 def _student_array(value, *, what: str) -> np.ndarray:
-    """A student's value as a plain float64 ndarray, or GradientMismatch saying why not."""
+    """A student's value as a plain float64 ndarray (numbers in any container, as
+    `grader.compare.as_array` reads them), or GradientMismatch saying why not."""
     try:
-        raw = np.asarray(value)
-    except Exception as exc:  # a hostile __array__ or a ragged list
-        raise GradientMismatch(f"{what} is not an array of numbers ({exc})") from None
-    if raw.dtype.kind == "c":
-        raise GradientMismatch(f"{what} is complex; a real float array is expected")
-    if raw.dtype.kind not in _NUMERIC_KINDS:
-        raise GradientMismatch(
-            f"{what} is not an array of numbers (got {type(value).__name__}"
-            f" with dtype {raw.dtype}); return a float NumPy array"
-        )
-    return np.array(raw, dtype=np.float64)  # a copy: later changes by the student don't matter
+        return as_array(value, what)  # a copy: later changes by the student don't matter
+    except CheckFailed as e:
+        raise GradientMismatch(str(e)) from None
+    except Exception as exc:  # a hostile __array__
+        raise GradientMismatch(f"{what} is not an array of numbers ({type(exc).__name__}: {exc})") from None
 
 
 def _oracle_array(value, *, what: str) -> np.ndarray:
