@@ -49,3 +49,32 @@ def test_warnings_the_table_allows_cost_nothing(tmp_path):
     module.write_text(module.read_text() + "\n" + textwrap.dedent(WARNING_BUT_RIGHT))
     report = grade_submission(week, folder, device="cpu", only={"week1.logistic", "week1.cross_entropy"})
     assert report.results and [(r.title, r.output) for r in report.results if r.status != PASSED] == []
+
+
+# Right values in other containers: an object-dtype array of floats, a list, a 0-d array.
+OTHER_CONTAINERS = '''
+_right_mse_loss, _right_mse_grad, _right_ridge = mse_loss, mse_grad, ridge
+
+
+def mse_loss(beta, X, y):
+    return np.array(_right_mse_loss(beta, X, y))
+
+
+def mse_grad(beta, X, y):
+    return np.array([float(v) for v in _right_mse_grad(beta, X, y)], dtype=object)
+
+
+def ridge(X, y, lam):
+    return [float(v) for v in _right_ridge(X, y, lam)]
+'''
+
+
+def test_numbers_pass_whatever_their_container(tmp_path):
+    """Do a loss returned as a 0-d array, a gradient as an object-dtype array of floats and coefficients
+    as a list score full marks?"""
+    folder = tmp_path / WEEK
+    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    module = folder / "regression.py"
+    module.write_text(module.read_text() + "\n" + textwrap.dedent(OTHER_CONTAINERS))
+    report = grade_submission(week, folder, device="cpu", only={"week1.mse", "week1.ridge"})
+    assert report.results and [(r.title, r.output) for r in report.results if r.status != PASSED] == []
