@@ -13,6 +13,16 @@ from conftest import ROOT
 WEEK = "week1_linear_models"
 week = Week.load(WEEK, ROOT)
 
+
+def grade_reference_with(tmp_path, module, source, only):
+    """Grade exercises `only` of the reference with `source` appended to its `module`.py (its
+    definitions replace the reference's)."""
+    folder = tmp_path / WEEK
+    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    path = folder / f"{module}.py"
+    path.write_text(path.read_text() + "\n" + textwrap.dedent(source))
+    return grade_submission(week, folder, device="cpu", only=only)
+
 # Numerically right, but NumPy warns on the way: exp overflows in the branch np.where
 # discards, and log(0) is taken of probabilities that are never used.
 WARNING_BUT_RIGHT = '''
@@ -43,11 +53,7 @@ def softmax_cross_entropy(Z, y):
 
 def test_warnings_the_table_allows_cost_nothing(tmp_path):
     """Do logistic and cross-entropy functions whose values are right score full marks even when NumPy warns (overflow, log(0)) on the way?"""
-    folder = tmp_path / WEEK
-    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    module = folder / "classification.py"
-    module.write_text(module.read_text() + "\n" + textwrap.dedent(WARNING_BUT_RIGHT))
-    report = grade_submission(week, folder, device="cpu", only={"week1.logistic", "week1.cross_entropy"})
+    report = grade_reference_with(tmp_path, "classification", WARNING_BUT_RIGHT, {"week1.logistic", "week1.cross_entropy"})
     assert report.results and [(r.title, r.output) for r in report.results if r.status != PASSED] == []
 
 
@@ -72,9 +78,5 @@ def ridge(X, y, lam):
 def test_numbers_pass_whatever_their_container(tmp_path):
     """Do a loss returned as a 0-d array, a gradient as an object-dtype array of floats and coefficients
     as a list score full marks?"""
-    folder = tmp_path / WEEK
-    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    module = folder / "regression.py"
-    module.write_text(module.read_text() + "\n" + textwrap.dedent(OTHER_CONTAINERS))
-    report = grade_submission(week, folder, device="cpu", only={"week1.mse", "week1.ridge"})
+    report = grade_reference_with(tmp_path, "regression", OTHER_CONTAINERS, {"week1.mse", "week1.ridge"})
     assert report.results and [(r.title, r.output) for r in report.results if r.status != PASSED] == []
