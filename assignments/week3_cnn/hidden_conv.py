@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from grader.backward import cache_from_forward, unpack
 from grader.compare import as_array
+from grader.oracles import torch_vjp
 from grader.registry import CheckFailed, check
 
 from .public_conv import (GRAD_TOL, assert_conv_forward, assert_maxpool_forward, assert_values, check_conv_backward,
@@ -26,9 +27,7 @@ SETTINGS = [
 
 
 def autograd_grads(x, w, b, stride, padding, v):
-    xt, wt, bt = (t64(a).requires_grad_() for a in (x, w, b))
-    F.conv2d(xt, wt, bt, stride=stride, padding=padding).backward(t64(v))
-    return xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()
+    return tuple(torch_vjp(lambda xt, wt, bt: F.conv2d(xt, wt, bt, stride=stride, padding=padding), (x, w, b), v)[1])
 
 
 # --- week3.conv_forward -------------------------------------------------------------------
@@ -92,13 +91,14 @@ def conv_backward_larger_directional(sub, ref):
 def maxpool_against_autograd(sub, x, kernel, stride, seed):
     """maxpool2d_backward for a random dout, element by element against torch's autograd."""
     cache = assert_maxpool_forward(sub, x, kernel, stride)
-    xt = t64(x).requires_grad_()
-    out = F.max_pool2d(xt, kernel, stride)
-    v = np.random.default_rng(seed).normal(size=tuple(out.shape))
-    out.backward(t64(v))
+    def pool(xt):
+        return F.max_pool2d(xt, kernel, stride)
+
+    v = np.random.default_rng(seed).normal(size=tuple(pool(t64(x)).shape))
+    _, (expected,) = torch_vjp(pool, (x,), v)
     what = f"maxpool2d_backward(dout, cache) for kernel={kernel}, stride={stride}, x of shape {x.shape}"
     dx = sub.conv.maxpool2d_backward(v, cache)
-    assert_values(dx, xt.grad.numpy(), what, rtol=GRAD_TOL["rtol"], atol=GRAD_TOL["atol"],
+    assert_values(dx, expected, what, rtol=GRAD_TOL["rtol"], atol=GRAD_TOL["atol"],
                   mistakes=maxpool_mistakes(x, kernel, stride)(v),
                   hint="Each dout[n, c, i, j] goes to the first maximum of its window (row by row), nowhere else.")
 
