@@ -3,6 +3,9 @@ train_softmax_classifier and of deliberately weak models, over several seeds.
 
     python benchmarks/calibrate_week1.py [--seeds 10]
 
+Seed s is the course secret "calibrate-s" (grader.heldout: the split, noise and rotation of the
+digits the checks use) and the rng seed of the training runs.
+
 Runs the course's own code (reference and known-bad examples) in this process:
 it is an instructor's tool, never pointed at student code. The figures go into
 the comments of assignments/week1_linear_models/rubric.toml.
@@ -10,6 +13,7 @@ the comments of assignments/week1_linear_models/rubric.toml.
 
 import argparse
 import importlib
+import os
 import sys
 import tempfile
 import time
@@ -23,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from grader.cli import apply_known_bad  # noqa: E402
 from grader.course import Week  # noqa: E402
-from grader.datasets import digits  # noqa: E402
+from grader.heldout import DIGITS_NOISE, digits  # noqa: E402
 
 WEAK = ["train_softmax_undertrained", "train_softmax_labels_off_by_one", "train_softmax_bias_last"]
 
@@ -41,12 +45,16 @@ def accuracy(W, X, y):
     return float(np.mean(np.argmax(W[0] + X @ W[1:], axis=1) == y))
 
 
+NOISE = None  # set from --noise
+
+
 def measure(train, seeds):
-    d = digits()
-    X_tv = np.concatenate([d["X_train"], d["X_val"]])
-    y_tv = np.concatenate([d["y_train"], d["y_val"]])
     val, test, secs = [], [], []
     for s in seeds:
+        os.environ["DLGRADE_SECRET"] = f"calibrate-{s}"
+        d = digits(NOISE)
+        X_tv = np.concatenate([d["X_train"], d["X_val"]])
+        y_tv = np.concatenate([d["y_train"], d["y_val"]])
         t = time.perf_counter()
         W = train(d["X_train"], d["y_train"], 10, np.random.default_rng(s))
         secs.append(time.perf_counter() - t)
@@ -59,7 +67,11 @@ def measure(train, seeds):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--noise", type=float, default=None,
+                    help="the digits' noise (default grader.heldout.DIGITS_NOISE; 0 measures what the noise costs)")
     args = ap.parse_args()
+    global NOISE
+    NOISE = DIGITS_NOISE if args.noise is None else args.noise
     week = Week.load("week1", ROOT)
     threshold = tomllib.loads((week.assignment_dir / "rubric.toml").read_text())["training"]["accuracy_threshold"]
     seeds = range(args.seeds)

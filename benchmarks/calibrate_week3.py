@@ -3,11 +3,11 @@ of other CNNs, and of same-budget MLPs, trained with the week's fixed recipe, ov
 
     python benchmarks/calibrate_week3.py [--seeds 5] [--models reference,mlp_24k,...] [--set epochs=6 ...]
 
-For every seed s the shapes data are generated with seed s (grader.datasets.shapes_split) and each
-model is trained twice with the rubric's recipe, as the checks do: on the training split (recipe
-seed s) and judged on the validation split, then on training + validation (recipe seed s + 1) and
-judged on the test split. Training runs in this process with one thread, as in the sandbox, through
-the grader's own training loop (grader/trainers.py), on the CPU. It runs the course's own code
+For every seed s the course secret is "calibrate-s" (grader.heldout: the training, validation and
+test images are drawn from it), and each model is trained once with the rubric's recipe (recipe
+seed s) and judged on the validation and on the test images, as the checks do. Training runs in
+this process with one thread, as in the sandbox, through the grader's own loop
+(grader.training.train with a LocalSession), on the CPU. It runs the course's own code
 (reference, examples, the models below): an instructor's tool, never pointed at student code. The
 figures go into the comments of assignments/week3_cnn/rubric.toml.
 
@@ -23,6 +23,7 @@ Models:
 
 import argparse
 import importlib.util
+import os
 import sys
 import time
 import tomllib
@@ -35,8 +36,7 @@ from torch import nn
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader import trainers  # noqa: E402
-from grader.datasets import shapes_split  # noqa: E402
+from grader import heldout, training  # noqa: E402
 
 
 def load(path: Path, name: str, prelude: str = ""):
@@ -85,12 +85,22 @@ def params(builder):
     return sum(p.numel() for p in model.parameters())
 
 
-def run(builder, X, y, X_eval, y_eval, cfg, seed):
-    recipe = dict(epochs=cfg["epochs"], batch_size=cfg["batch_size"], lr=cfg["lr"], optimizer="adam", momentum=0.0,
-                  weight_decay=0.0, seed=seed, max_seconds=cfg["max_seconds"])
+def run(builder, cfg, seed):
+    """Train `builder` once with the rubric's recipe on the images drawn from the secret "calibrate-<seed>";
+    return (validation accuracy, test accuracy, seconds of the run)."""
+    os.environ["DLGRADE_SECRET"] = f"calibrate-{seed}"
+    data = {split: heldout.shapes(cfg[f"n_{split}"], cfg["size"], f"week3.shapes.{split}")
+            for split in ("train", "val", "test")}
+    X, y = data["train"]
+    recipe = training.Recipe(trainer="torch_classifier", epochs=cfg["epochs"], batch_size=cfg["batch_size"],
+                             lr=cfg["lr"], optimizer="adam", seed=seed, max_seconds=cfg["max_seconds"])
+    session = training.LocalSession({"m": type("m", (), {"build": staticmethod(builder)})})
     t = time.perf_counter()
-    out = trainers.torch_classifier(builder, [X.shape[1], int(y.max()) + 1], {}, X, y, X_eval, recipe)
-    return float(np.mean(out["predictions"] == y_eval)), time.perf_counter() - t
+    trained = training.train(session, "m.build", [X.shape[1], int(y.max()) + 1], recipe=recipe, X_train=X, y_train=y)
+    seconds = time.perf_counter() - t
+    accs = [float(np.mean(np.argmax(training.evaluate(session, trained, data[s][0]), 1) == data[s][1]))
+            for s in ("val", "test")]
+    return accs[0], accs[1], seconds
 
 
 def main():
@@ -115,14 +125,9 @@ def main():
         builder = table[name]
         val, test, secs = [], [], []
         for s in range(args.seeds):
-            d = shapes_split(cfg["n_train"], cfg["n_val"], cfg["n_test"], cfg["size"], s)
-            acc, sec = run(builder, d["X_train"], d["y_train"], d["X_val"], d["y_val"], cfg, s)
-            val.append(acc)
-            secs.append(sec)
-            X = np.concatenate([d["X_train"], d["X_val"]])
-            y = np.concatenate([d["y_train"], d["y_val"]])
-            acc, sec = run(builder, X, y, d["X_test"], d["y_test"], cfg, s + 1)
-            test.append(acc)
+            v, t, sec = run(builder, cfg, s)
+            val.append(v)
+            test.append(t)
             secs.append(sec)
         print(f"{name:20s} {params(builder):9d} {min(val):8.3f} {np.mean(val):8.3f} {min(test):8.3f} "
               f"{np.mean(test):9.3f} {max(val + test):6.3f} {np.mean(secs):6.1f}", flush=True)

@@ -109,10 +109,12 @@ class Worker:
             import numpy as np
 
             return _Kept(self.keep(np.random.default_rng(req["seed"])))
-        if op == "train":
-            trainer = importlib.import_module("trainers").TRAINERS[req["trainer"]]
-            return trainer(self.resolve(req["builder"]), req["args"], req["kwargs"], req["X"], req["y"],
-                           req["X_eval"], req["recipe"], req.get("device", "cpu"), progress=self.progress)
+        if op == "runtime":  # one step of a training run or an evaluation (trainers.py), driven by the judge
+            fn = importlib.import_module("trainers").OPS[req["fn"]]
+            args = list(req.get("args", ()))
+            if req["fn"] == "build":
+                args[0] = self.resolve(args[0])
+            return self.reply_value(fn(*args, **req.get("kwargs", {})), keep)
         if op == "release":
             for hid in req["ids"]:
                 self.objects.pop(hid, None)
@@ -146,10 +148,6 @@ class Worker:
             answer["warnings"] = [_warning_text(w) for w in caught[:20]]
             _flush_output()
             self.send(answer)
-
-    def progress(self, info):
-        """An interim message during a long call (the judge shows it and keeps waiting)."""
-        wire.send(self.sock, wire.encode({"progress": info}))
 
     def send(self, answer):
         special = answer.get("ok")

@@ -15,6 +15,7 @@ import traceback
 from pathlib import Path
 from typing import Callable
 
+from . import heldout
 from .course import Week
 from .registry import Check, CheckFailed, Partial, Reference, ReferenceUnavailable, load_checks
 from .sandbox import (BadResult, Limits, NotImplementedYet, Sandbox, SandboxError, Session, StudentCrash,
@@ -76,7 +77,8 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
     if only is not None and set(only) - set(exercises):
         raise ValueError(f"no checks for {', '.join(sorted(set(only) - set(exercises)))} in {week.name}")
     report = GradeReport(week=week.name, submission=submission_dir.name or str(submission_dir), results=[], mode=mode)
-    forbidden = [week.root, week.root / "solutions", week.root / "assignments"]
+    # The course, and the data sets libraries ship (a copy of the digits must not be at hand).
+    forbidden = [week.root, week.root / "solutions", week.root / "assignments", *heldout.shipped_data_dirs()]
     preload = tuple(week.rubric["week"].get("preload", ["numpy"]))
     with Sandbox(submission_dir, week.name, week.modules, limits, preload=preload, forbidden=forbidden) as sandbox:
         broken_modules: dict[str, tuple[str, str]] = {}

@@ -544,8 +544,9 @@ class Session:
         self.spent = 0.0  # seconds of the budget used so far
         self.warnings: list[dict] = []  # warnings raised during the last call
         self.call_limit: float | None = None  # a check's own per-call limit (e.g. a training run)
-        self.on_progress = None  # called with each progress report of a long call
+        self.on_progress = None  # called with each epoch of a training run the judge drives (grader.training)
         self.output_log: list[str] = []
+        self.memo: dict = {}  # what the checks of one exercise share (a model trained once, judged twice)
 
     def __getattr__(self, module):
         if module.startswith("_"):
@@ -596,22 +597,15 @@ class Session:
     def _exchange_within(self, req: dict, what: str, limit: float):
         worker = self._ensure_worker()
         payload = wire.encode(req, on_object=self._encode_handle(worker))
-        deadline = CLOCK() + limit
         raw = worker.request(payload, limit)
-        while True:
-            try:
-                answer = wire.decode(raw, on_handle=lambda hid, ty: Handle(self, worker, hid, ty))
-            except wire.WireError as e:
-                worker.kill()
-                raise BadResult(f"{what} sent a result the grader cannot read ({e})") from None
-            if not isinstance(answer, dict):
-                worker.kill()
-                raise BadResult(f"{what} sent a malformed answer")
-            if set(answer) != {"progress"}:
-                break
-            if self.on_progress is not None and isinstance(answer["progress"], dict):
-                self.on_progress(answer["progress"])  # a long call (a training run) reports as it goes
-            raw = worker.receive(deadline, limit)
+        try:
+            answer = wire.decode(raw, on_handle=lambda hid, ty: Handle(self, worker, hid, ty))
+        except wire.WireError as e:
+            worker.kill()
+            raise BadResult(f"{what} sent a result the grader cannot read ({e})") from None
+        if not isinstance(answer, dict):
+            worker.kill()
+            raise BadResult(f"{what} sent a malformed answer")
         self.warnings = [w for w in answer.get("warnings", []) if isinstance(w, dict)]
         if "error" in answer:
             info = answer["error"] if isinstance(answer["error"], dict) else {}
@@ -665,6 +659,11 @@ class Session:
         """What the student's code printed so far in this exercise (capped)."""
         current = [self._worker.output] if self._worker is not None else []
         return "".join(self.output_log + current)
+
+    def restart(self):
+        """Stop the current worker, if any: the next call starts a fresh one, which shares
+        nothing with it (a training run and each evaluation get a worker of their own)."""
+        self.close()
 
     def close(self):
         if self._worker is not None:

@@ -1,17 +1,89 @@
-"""The grader's fixed training loops, run inside the student's process.
+"""The worker's side of a training run: small steps the judge drives.
 
-Copied beside child.py and imported there (standard library, NumPy and, for the
-torch trainer, PyTorch only). A trainer builds the student's model with the
-student's builder, trains it with the week's fixed recipe, and returns
-predicted labels for held-out inputs it receives without their labels: the
-judge, which kept the labels, computes the metric. Nothing here is secret;
-whatever the student's code does to this module can only change its own
-predictions.
+Copied beside child.py and imported there (standard library, NumPy and, for torch
+models, PyTorch only). The training loop, the recipe (optimizer, learning rate, epochs,
+batch order) and the parameters themselves live in the judge (`grader.training`): for
+each minibatch it sends the current parameters and the batch's indices, and this module
+writes the parameters into the student's model, runs its forward and backward passes
+with the grader's loss, and returns the loss and the gradients. The judge updates the
+parameters with its own optimizer. Evaluation happens in a fresh worker that receives
+only the trained parameters (`load`) and the held-out inputs, never their labels.
+
+Nothing here is secret, and nothing here decides anything: whatever the student's code
+does to this module can only change the gradients its own model reports, which its own
+code computes anyway.
 """
 
-import time
-
 import numpy as np
+
+KINDS = ("numpy", "torch")
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def build(builder, args, kwargs, kind, seed, device="cpu"):
+    """The student's model: ``builder(*args, rng, **kwargs)`` with ``rng =
+    numpy.random.default_rng(seed)`` for NumPy models; ``builder(*args, **kwargs)`` after
+    ``torch.manual_seed(seed)`` for torch models, moved to `device`."""
+    if kind == "numpy":
+        return builder(*args, np.random.default_rng(seed), **kwargs)
+    torch = _torch()
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    model = builder(*args, **kwargs)
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(f"the builder returned a {type(model).__name__}, expected a torch.nn.Module")
+    return model.to(device)
+
+
+def _numpy_params(model):
+    params = model.parameters()
+    if isinstance(params, (str, bytes)) or not hasattr(params, "__iter__"):
+        raise TypeError(f"parameters() returned a {type(params).__name__}, expected a list of arrays")
+    return list(params)
+
+
+def parameters(model, kind):
+    """The model's parameters as arrays (NumPy models: ``parameters()``; torch models:
+    ``named_parameters()`` in order, with their names)."""
+    if kind == "numpy":
+        return {"values": [np.array(p, dtype=np.float64) for p in _numpy_params(model)], "names": None}
+    named = list(model.named_parameters())
+    return {"values": [p.detach().cpu().numpy().copy() for _, p in named], "names": [n for n, _ in named]}
+
+
+def buffers(model, kind):
+    """A torch model's buffers (batch norm's running statistics), by name; none for NumPy models."""
+    if kind == "numpy":
+        return {}
+    return {name: b.detach().cpu().numpy().copy() for name, b in model.named_buffers()}
+
+
+def load(model, kind, params, buffers=None):
+    """Write the judge's parameters (and buffers) into the model, in place."""
+    if kind == "numpy":
+        live = _numpy_params(model)
+        if len(live) != len(params):
+            raise ValueError(f"parameters() returned {len(live)} arrays, the trained model has {len(params)}")
+        for p, new in zip(live, params):
+            p[...] = new
+        return None
+    torch = _torch()
+    named = list(model.named_parameters())
+    if len(named) != len(params):
+        raise ValueError(f"the model has {len(named)} parameters, the trained model has {len(params)}")
+    with torch.no_grad():
+        for (_, p), new in zip(named, params):
+            p.copy_(torch.as_tensor(new).reshape(p.shape))
+        own = dict(model.named_buffers())
+        for name, value in (buffers or {}).items():
+            if name in own and own[name] is not None:
+                own[name].copy_(torch.as_tensor(value).reshape(own[name].shape))
+    return None
 
 
 def _softmax_cross_entropy(logits, y):
@@ -23,103 +95,67 @@ def _softmax_cross_entropy(logits, y):
     return float(-logp[np.arange(len(y)), y].mean()), p / len(y)
 
 
-class _Clock:
-    def __init__(self, recipe, progress):
-        self.start = time.monotonic()
-        self.recipe = recipe
-        self.progress = progress
-
-    @property
-    def elapsed(self):
-        return time.monotonic() - self.start
-
-    def epoch_done(self, epoch, loss):
-        if self.progress is not None:
-            self.progress({"epoch": epoch + 1, "epochs": self.recipe["epochs"], "loss": loss, "elapsed": self.elapsed})
-        return self.elapsed > self.recipe["max_seconds"]
+def _torch_loss(loss, out, target):
+    F = _torch().nn.functional
+    if loss == "cross_entropy":
+        return F.cross_entropy(out, target)
+    if loss == "mse":
+        return F.mse_loss(out, target.reshape(out.shape))
+    raise ValueError(f"unknown loss {loss!r}")
 
 
-def _result(predictions, history, clock, stopped, device="cpu"):
-    return {"predictions": np.asarray(predictions, dtype=np.int64), "history": [float(h) for h in history],
-            "seconds": clock.elapsed, "stopped_early": stopped, "device": device}
+def _tensor(array, device):
+    """A batch as a tensor on `device`: floating-point data as torch's default dtype (float32)."""
+    torch = _torch()
+    t = torch.as_tensor(np.asarray(array))
+    return (t.to(torch.get_default_dtype()) if t.is_floating_point() else t).to(device)
 
 
-def numpy_classifier(builder, args, kwargs, X, y, X_eval, recipe, device="cpu", progress=None):
-    """Minibatch SGD with momentum on ``model.parameters()`` / ``model.gradients()``
-    (updated in place), the grader's softmax cross-entropy, ``rng`` passed to the
-    builder as its last positional argument."""
-    rng = np.random.default_rng(recipe["seed"])
-    model = builder(*args, rng, **kwargs)
-    clock, history, stopped = _Clock(recipe, progress), [], False
-    velocity = None
-    X, y = np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64)
-    for epoch in range(recipe["epochs"]):
-        order, losses = rng.permutation(len(X)), []
-        for start in range(0, len(X), recipe["batch_size"]):
-            idx = order[start:start + recipe["batch_size"]]
-            loss, dlogits = _softmax_cross_entropy(np.asarray(model.forward(X[idx]), dtype=np.float64), y[idx])
-            if not np.isfinite(loss):
-                raise FloatingPointError(f"the training loss became {loss} in epoch {epoch + 1}")
-            model.backward(dlogits)
-            params, grads = model.parameters(), model.gradients()
-            if velocity is None:
-                velocity = [np.zeros_like(p, dtype=np.float64) for p in params]
-            for p, g, v in zip(params, grads, velocity):
-                v *= recipe["momentum"]
-                v += np.asarray(g) + recipe["weight_decay"] * p
-                p -= recipe["lr"] * v
-            losses.append(loss)
-        history.append(float(np.mean(losses)))
-        if clock.epoch_done(epoch, history[-1]):
-            stopped = epoch + 1 < recipe["epochs"]
-            break
-    logits = np.concatenate([np.asarray(model.forward(X_eval[i:i + 512])) for i in range(0, len(X_eval), 512)])
-    return _result(np.argmax(logits, axis=1), history, clock, stopped)
+def step(model, kind, params, X, targets, idx, loss, device="cpu"):
+    """Load `params`, run forward and backward on the batch ``X[idx]`` with the grader's
+    loss against ``targets[idx]``, and return ``{"loss": float, "grads": [arrays]}`` (a
+    parameter without a gradient gets zeros)."""
+    idx = np.asarray(idx, dtype=np.int64)
+    load(model, kind, params)
+    if kind == "numpy":
+        if loss != "cross_entropy":
+            raise ValueError(f"NumPy models are trained with cross_entropy, not {loss!r}")
+        value, dlogits = _softmax_cross_entropy(np.asarray(model.forward(X[idx]), dtype=np.float64),
+                                                np.asarray(targets)[idx])
+        model.backward(dlogits)
+        grads = model.gradients()
+        return {"loss": value, "grads": [np.array(g, dtype=np.float64) for g in grads]}
+    torch = _torch()
+    model.train()
+    for p in model.parameters():
+        p.grad = None
+    xb, tb = _tensor(X[idx], device), _tensor(targets[idx], device)
+    value = _torch_loss(loss, model(xb), tb)
+    value.backward()
+    grads = [(p.grad if p.grad is not None else torch.zeros_like(p)).detach().cpu().numpy()
+             for p in model.parameters()]
+    return {"loss": float(value.item()), "grads": grads}
 
 
-def torch_classifier(builder, args, kwargs, X, y, X_eval, recipe, device="cpu", progress=None):
-    """The student's nn.Module trained with torch.optim (Adam or SGD with momentum)
-    and cross-entropy, on `device`, seeded; deterministic algorithms where they
-    exist (warn_only, so no correct model fails on some device)."""
-    import torch
-    import torch.nn.functional as F
-
-    torch.manual_seed(recipe["seed"])
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    model = builder(*args, **kwargs)
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"the builder returned a {type(model).__name__}, expected a torch.nn.Module")
-    model = model.to(device)
-    if recipe["optimizer"] == "adam":
-        opt = torch.optim.Adam(model.parameters(), lr=recipe["lr"], weight_decay=recipe["weight_decay"])
-    else:
-        opt = torch.optim.SGD(model.parameters(), lr=recipe["lr"], momentum=recipe["momentum"],
-                              weight_decay=recipe["weight_decay"])
-    Xt = torch.as_tensor(np.asarray(X, dtype=np.float32), device=device)
-    yt = torch.as_tensor(np.asarray(y, dtype=np.int64), device=device)
-    gen = torch.Generator().manual_seed(recipe["seed"])
-    clock, history, stopped = _Clock(recipe, progress), [], False
-    for epoch in range(recipe["epochs"]):
-        model.train()
-        order, losses = torch.randperm(len(Xt), generator=gen).to(device), []
-        for start in range(0, len(Xt), recipe["batch_size"]):
-            idx = order[start:start + recipe["batch_size"]]
-            loss = F.cross_entropy(model(Xt[idx]), yt[idx])
-            if not torch.isfinite(loss):
-                raise FloatingPointError(f"the training loss became {loss.item()} in epoch {epoch + 1}")
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            losses.append(loss.item())
-        history.append(float(np.mean(losses)))
-        if clock.epoch_done(epoch, history[-1]):
-            stopped = epoch + 1 < recipe["epochs"]
-            break
+def predict(model, kind, X, method="forward", batch_size=256, device="cpu"):
+    """The model's outputs on X, in evaluation mode, batch by batch: ``model.<method>(x)``
+    (``model(x)`` for a torch model's forward)."""
+    X = np.asarray(X)
+    outs = []
+    if kind == "numpy":
+        fn = getattr(model, method)
+        for i in range(0, len(X), batch_size):
+            outs.append(np.asarray(fn(X[i:i + batch_size])))
+        return np.concatenate(outs) if outs else np.zeros((0,))
+    torch = _torch()
     model.eval()
-    Xe = torch.as_tensor(np.asarray(X_eval, dtype=np.float32))
+    fn = model if method == "forward" else getattr(model, method)
     with torch.no_grad():
-        preds = [model(Xe[i:i + 256].to(device)).argmax(dim=1).cpu().numpy() for i in range(0, len(Xe), 256)]
-    return _result(np.concatenate(preds), history, clock, stopped, device)
+        for i in range(0, len(X), batch_size):
+            out = fn(_tensor(X[i:i + batch_size], device))
+            outs.append(out.detach().cpu().numpy())
+    return np.concatenate(outs) if outs else np.zeros((0,))
 
 
-TRAINERS = {"numpy_classifier": numpy_classifier, "torch_classifier": torch_classifier}
+OPS = {"build": build, "parameters": parameters, "buffers": buffers, "load": load, "step": step,
+       "predict": predict}

@@ -1,34 +1,47 @@
-"""Training runs: a week's fixed recipe applied to the student's model.
+"""Training runs the student's code cannot steer, judged on data it cannot see.
 
-The recipe (optimizer, learning rate, epochs, batch size, seed) belongs to the
-week's checks; the loop itself (`grader.trainers`) runs in the student's
-process, which receives the held-out inputs without labels and returns
-predicted labels. The judge keeps the labels and computes the metric, so a
-thresholds is the same on every device. Budgets are counted in epochs and capped
-in wall time (`max_seconds`; the call itself is killed a minute after that).
+The loop runs here, in the judge. The student's process builds the model with the
+student's builder and, for each minibatch, receives the current parameters and the
+batch, runs the model's forward and backward passes with the grader's loss and returns
+the gradients (`grader.trainers`, in the worker). The judge keeps the parameters, the
+recipe (optimizer, learning rate, epochs, seeds, batch order) and its own optimizer
+state: nothing the student's code can import, walk to through frames or find in memory
+decides how it is trained. Evaluation is done by a fresh worker that receives only the
+trained parameters and buffers (the model rebuilt there by the student's builder) and
+the held-out inputs; their labels or targets never leave the judge, which computes the
+metric. The held-out data come from the course secret (`grader.heldout`).
+
+Budgets are counted in epochs and capped in wall time (`max_seconds`, checked after each
+epoch; each call is killed a minute past it), so a threshold means the same on every
+device. The interface is general: classification (cross-entropy on labels) or
+reconstruction (mean squared error on targets), and evaluation returns the raw outputs
+of any of the model's methods.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from .compare import as_array
 from .registry import CheckFailed
+from .sandbox import StudentTimeout
 
-TRAINERS = ("numpy_classifier", "torch_classifier")
+TRAINERS = ("numpy_classifier", "torch_classifier", "torch_regression")
+CLOCK = time.monotonic
 
 
 @dataclass(frozen=True)
 class Recipe:
     """A fixed training recipe."""
 
-    trainer: str  # "numpy_classifier" (parameters()/gradients() models) or "torch_classifier" (nn.Module)
+    trainer: str  # "numpy_classifier" (parameters()/gradients() models), "torch_classifier", "torch_regression"
     epochs: int
     batch_size: int
     lr: float
-    optimizer: str = "sgd"  # "sgd" (with `momentum`) or "adam" (torch trainer)
+    optimizer: str = "sgd"  # "sgd" (with `momentum`) or "adam" (torch models)
     momentum: float = 0.0
     weight_decay: float = 0.0
     seed: int = 0
@@ -40,14 +53,41 @@ class Recipe:
         if self.optimizer not in ("sgd", "adam"):
             raise ValueError(f"unknown optimizer {self.optimizer!r}")
 
+    @property
+    def kind(self) -> str:
+        return "numpy" if self.trainer.startswith("numpy") else "torch"
+
+    @property
+    def loss(self) -> str:
+        return "mse" if self.trainer.endswith("regression") else "cross_entropy"
+
 
 @dataclass
-class TrainResult:
-    predictions: np.ndarray  # predicted labels for X_eval, int64 (N_eval,)
+class Trained:
+    """A model trained by `train`: what the judge kept of it."""
+
+    builder: str
+    args: list
+    kwargs: dict
+    recipe: Recipe
+    params: list  # the trained parameters (NumPy arrays), in the order of the model's own list
+    buffers: dict = field(default_factory=dict)  # a torch model's buffers after training, by name
     history: list = field(default_factory=list)  # mean training loss per epoch
     seconds: float = 0.0
     device: str = "cpu"
     stopped_early: bool = False  # the wall-time cap ended training before the last epoch
+
+
+@dataclass
+class TrainResult:
+    """Predictions of a trained model on held-out inputs (classification)."""
+
+    predictions: np.ndarray  # predicted labels, int64 (N_eval,)
+    controls: dict  # predicted labels of the `controls` models ("untrained", "scrambled")
+    history: list = field(default_factory=list)
+    seconds: float = 0.0
+    device: str = "cpu"
+    stopped_early: bool = False
 
 
 def accuracy(predictions: np.ndarray, labels: np.ndarray) -> float:
@@ -55,40 +95,279 @@ def accuracy(predictions: np.ndarray, labels: np.ndarray) -> float:
     return float(np.mean(np.asarray(predictions) == np.asarray(labels)))
 
 
+# ---------------------------------------------------------------------------- the judge's optimizers
+
+
+class _SGD:
+    """SGD with momentum and L2 weight decay, in float64: v ← μv + g + λp, p ← p − ηv."""
+
+    def __init__(self, params, recipe):
+        self.params = [np.array(p, dtype=np.float64) for p in params]
+        self.velocity = [np.zeros_like(p) for p in self.params]
+        self.recipe = recipe
+
+    def values(self):
+        return self.params
+
+    def step(self, grads):
+        r = self.recipe
+        for p, g, v in zip(self.params, grads, self.velocity):
+            v *= r.momentum
+            v += g + r.weight_decay * p
+            p -= r.lr * v
+
+
+class _Torch:
+    """torch.optim (Adam, or SGD with momentum) on the judge's own copy of the parameters."""
+
+    def __init__(self, params, recipe):
+        import torch
+
+        self.torch = torch
+        self.params = [torch.nn.Parameter(torch.from_numpy(np.array(p))) for p in params]
+        if recipe.optimizer == "adam":
+            self.opt = torch.optim.Adam(self.params, lr=recipe.lr, weight_decay=recipe.weight_decay)
+        else:
+            self.opt = torch.optim.SGD(self.params, lr=recipe.lr, momentum=recipe.momentum,
+                                       weight_decay=recipe.weight_decay)
+
+    def values(self):
+        return [p.detach().numpy() for p in self.params]
+
+    def step(self, grads):
+        for p, g in zip(self.params, grads):
+            p.grad = self.torch.from_numpy(np.ascontiguousarray(g)).to(p.dtype)
+        self.opt.step()
+
+
+def _optimizer(params, recipe):
+    return _SGD(params, recipe) if recipe.kind == "numpy" else _Torch(params, recipe)
+
+
+# ---------------------------------------------------------------------------- talking to the worker
+
+
+def _runtime(sub, fn: str, *args, what: str, timeout: float | None = None, keep: bool = False, **kwargs):
+    return sub._request({"op": "runtime", "fn": fn, "args": list(args), "kwargs": kwargs, "keep": keep},
+                        what=what, timeout=timeout)
+
+
+def _arrays(value, what: str, like: list | None = None) -> list[np.ndarray]:
+    """A list of finite real arrays (shaped as `like`, when given)."""
+    if not isinstance(value, list):
+        raise CheckFailed(f"{what}: expected a list of arrays")
+    if like is not None and len(value) != len(like):
+        raise CheckFailed(f"{what}: {len(value)} arrays for {len(like)} parameters")
+    out = []
+    for i, v in enumerate(value):
+        a = as_array(v, f"{what}[{i}]", shape=None if like is None else like[i].shape)
+        out.append(a)
+    return out
+
+
+def _inputs(X, recipe: Recipe) -> np.ndarray:
+    """Inputs as they travel to the worker: float32 for torch models (their default dtype; half the
+    bytes), as they are for NumPy models."""
+    X = np.asarray(X)
+    if recipe.kind == "torch" and np.issubdtype(X.dtype, np.floating):
+        X = X.astype(np.float32)
+    return np.ascontiguousarray(X)
+
+
+def _build(sub, builder, args, kwargs, recipe, device, what, timeout):
+    return _runtime(sub, "build", builder, list(args), dict(kwargs), recipe.kind, recipe.seed, device,
+                    what=f"building the model ({what})", timeout=timeout, keep=True)
+
+
+def train(sub, builder: str, builder_args=(), builder_kwargs: dict | None = None, *, recipe: Recipe, X_train,
+          y_train, device: str = "cpu", what: str | None = None) -> Trained:
+    """Train the model ``builder(*builder_args, **builder_kwargs)`` (``"mlp.build_mlp"``) with
+    `recipe` on (X_train, y_train): the loop, the parameters and the optimizer live here;
+    a worker of its own computes each minibatch's gradients (see the module's docstring).
+    Targets are labels (classification) or arrays shaped like the model's outputs
+    (regression). The worker is discarded afterwards."""
+    what = what or builder.split(".")[-1]
+    X_train = _inputs(X_train, recipe)
+    targets = np.ascontiguousarray(y_train if recipe.loss == "mse" else np.asarray(y_train, dtype=np.int64))
+    started = CLOCK()
+    deadline = started + recipe.max_seconds + 60.0
+
+    def left():
+        seconds = deadline - CLOCK()
+        if seconds <= 0:
+            raise StudentTimeout(f"did not finish training within {recipe.max_seconds + 60:g} s (the recipe's "
+                                 f"cap of {recipe.max_seconds:g} s per run, plus a minute) and was stopped")
+        return seconds
+
+    sub.restart()  # a worker that has run nothing else
+    try:
+        model = _build(sub, builder, builder_args, builder_kwargs or {}, recipe, device, what, left())
+        first = _runtime(sub, "parameters", model, recipe.kind, what=f"reading {what}'s parameters", timeout=left())
+        params = _arrays(first.get("values") if isinstance(first, dict) else None, f"the parameters of {what}")
+        if not params:
+            raise CheckFailed(f"{what} has no parameters to train")
+        opt = _optimizer(params, recipe)
+        Xh, th = sub.store(X_train), sub.store(targets)
+        order_rng = np.random.default_rng(recipe.seed)
+        history, stopped = [], False
+        for epoch in range(recipe.epochs):
+            order, losses = order_rng.permutation(len(X_train)), []
+            for start in range(0, len(X_train), recipe.batch_size):
+                idx = order[start:start + recipe.batch_size]
+                out = _runtime(sub, "step", model, recipe.kind, opt.values(), Xh, th, idx, recipe.loss, device,
+                               what=f"training {what}", timeout=left())
+                if not isinstance(out, dict):
+                    raise CheckFailed(f"training {what}: the training step returned no gradients")
+                loss = out.get("loss")
+                if not isinstance(loss, (int, float)) or not np.isfinite(loss):
+                    raise CheckFailed(f"the training loss of {what} became {loss} in epoch {epoch + 1}: the "
+                                      "network's outputs or gradients overflow")
+                grads = _arrays(out.get("grads"), f"the gradients of {what}", like=params)
+                if not all(np.isfinite(g).all() for g in grads):
+                    raise CheckFailed(f"the gradients of {what} hold NaN or infinite values in epoch {epoch + 1}")
+                opt.step(grads)
+                losses.append(float(loss))
+            history.append(float(np.mean(losses)))
+            elapsed = CLOCK() - started
+            if sub.on_progress is not None:
+                sub.on_progress({"epoch": epoch + 1, "epochs": recipe.epochs, "loss": history[-1],
+                                 "elapsed": elapsed})
+            if elapsed > recipe.max_seconds:
+                stopped = epoch + 1 < recipe.epochs
+                break
+        buffers = _runtime(sub, "buffers", model, recipe.kind, what=f"reading {what}'s buffers", timeout=left())
+        if not isinstance(buffers, dict):
+            raise CheckFailed(f"the buffers of {what} could not be read")
+        buffers = {str(k): as_array(v, f"{what}'s buffer {k}") for k, v in buffers.items()}
+        return Trained(builder=builder, args=list(builder_args), kwargs=dict(builder_kwargs or {}), recipe=recipe,
+                       params=[np.array(p) for p in opt.values()], buffers=buffers, history=history,
+                       seconds=CLOCK() - started, device=device, stopped_early=stopped)
+    finally:
+        sub.restart()
+
+
+def evaluate(sub, trained: Trained, X_eval, *, method: str = "forward", batch_size: int = 256,
+             what: str | None = None, timeout: float = 120.0, params: list | None = None):
+    """The trained model's outputs on `X_eval` (``model.<method>``, evaluation mode), computed by
+    a fresh worker that receives the trained parameters and buffers and the inputs, nothing else
+    (`params` replaces the trained parameters: see `controls`)."""
+    what = what or trained.builder.split(".")[-1]
+    r = trained.recipe
+    X_eval = _inputs(X_eval, r)
+    sub.restart()
+    try:
+        model = _build(sub, trained.builder, trained.args, trained.kwargs, r, trained.device, what, timeout)
+        _runtime(sub, "load", model, r.kind, trained.params if params is None else params, trained.buffers,
+                 what=f"loading the trained parameters into {what}", timeout=timeout)
+        return _runtime(sub, "predict", model, r.kind, X_eval, method, batch_size, trained.device,
+                        what=f"{what} after training", timeout=timeout)
+    finally:
+        sub.restart()
+
+
+def controls(sub, trained: Trained, X_eval, *, method: str = "forward", batch_size: int = 256,
+             what: str | None = None, timeout: float = 120.0) -> dict:
+    """The outputs on `X_eval` of two models whose answers must not be as good as the trained one's,
+    each computed by a fresh worker of its own, which cannot tell it from the real evaluation:
+    ``"untrained"``, the model as the builder makes it, and ``"scrambled"``, the trained model with
+    the entries of every parameter array shuffled (the same values, in random places). A model
+    that answers as well without its trained parameters did not learn its answers in training
+    (it computes them some other way: a look-up, a hand-written rule)."""
+    what = what or trained.builder.split(".")[-1]
+    r = trained.recipe
+    rng = np.random.default_rng()  # fresh entropy: the submission cannot predict the shuffle
+    scrambled = [rng.permutation(p.ravel()).reshape(p.shape) for p in trained.params]
+    out = {"scrambled": evaluate(sub, trained, X_eval, method=method, batch_size=batch_size, what=what,
+                                 timeout=timeout, params=scrambled)}
+    sub.restart()
+    try:
+        model = _build(sub, trained.builder, trained.args, trained.kwargs, r, trained.device, what, timeout)
+        out["untrained"] = _runtime(sub, "predict", model, r.kind, _inputs(X_eval, r), method, batch_size,
+                                    trained.device, what=f"{what} before training", timeout=timeout)
+    finally:
+        sub.restart()
+    return out
+
+
+class LocalSession:
+    """The course's own code trained in this process by the same loop (`train`, `evaluate`,
+    `controls`): for instructors' calibration tools, never for student code. `modules` maps
+    the module names builders are given by ("mlp" in "mlp.build_mlp") to imported modules."""
+
+    def __init__(self, modules: dict):
+        from . import trainers
+
+        self.modules = modules
+        self.ops = trainers.OPS
+        self.memo: dict = {}
+        self.on_progress = None
+
+    def restart(self):
+        pass
+
+    def store(self, value):
+        return value
+
+    def _request(self, req: dict, what: str = "", timeout: float | None = None):
+        args = list(req.get("args", ()))
+        if req["fn"] == "build":
+            module, _, name = args[0].partition(".")
+            args[0] = getattr(self.modules[module], name)
+        return self.ops[req["fn"]](*args, **req.get("kwargs", {}))
+
+
+def trained_once(sub, key, make):
+    """``make()``'s result, computed once per exercise (the checks of one exercise share it): one
+    training run judged on several held-out sets."""
+    memo = sub.memo
+    if key not in memo:
+        memo[key] = make()
+    return memo[key]
+
+
+def _labels(outputs, n: int, num_classes: int, what: str) -> np.ndarray:
+    logits = as_array(outputs, what, shape=(n, num_classes))
+    return np.argmax(logits, axis=1).astype(np.int64)
+
+
 def train_and_predict(sub, builder: str, builder_args=(), builder_kwargs: dict | None = None, *,
                       X_train, y_train, X_eval, recipe: Recipe, device: str = "cpu",
                       num_classes: int | None = None) -> TrainResult:
-    """Build the student's model with ``builder`` (``"mlp.build_mlp"``), train it
-    in the student's process with `recipe` on `device`, and return its predictions
-    on `X_eval` (whose labels never leave the judge)."""
-    X_train = np.ascontiguousarray(X_train)
-    X_eval = np.ascontiguousarray(X_eval)
+    """Train the student's classifier (`train`, once per exercise for the same builder, recipe and
+    training data) and return its predicted labels on `X_eval`, and those of its `controls`."""
     num_classes = num_classes or int(np.max(y_train)) + 1
-    answer = sub._request(
-        {"op": "train", "trainer": recipe.trainer, "builder": builder, "args": list(builder_args),
-         "kwargs": dict(builder_kwargs or {}), "X": X_train, "y": np.asarray(y_train, dtype=np.int64),
-         "X_eval": X_eval, "recipe": asdict(recipe), "device": device},
-        what=f"training {builder.split('.')[-1]}", timeout=recipe.max_seconds + 60.0)
-    if not isinstance(answer, dict) or "predictions" not in answer:
-        raise CheckFailed("the training run returned no predictions")
-    preds = as_array(answer["predictions"], "the model's predictions", shape=(len(X_eval),))
-    if not np.all((preds >= 0) & (preds < num_classes)):
-        raise CheckFailed(f"the model predicted labels outside [0, {num_classes}): does it output {num_classes} logits?")
-    return TrainResult(predictions=preds.astype(np.int64), history=[float(h) for h in answer.get("history", [])],
-                       seconds=float(answer.get("seconds", 0.0)), device=str(answer.get("device", device)),
-                       stopped_early=bool(answer.get("stopped_early", False)))
+    key = ("train", builder, repr(list(builder_args)), repr(builder_kwargs), repr(asdict(recipe)), device,
+           np.asarray(X_train).tobytes().__hash__(), np.asarray(y_train).tobytes().__hash__())
+    trained = trained_once(sub, key, lambda: train(sub, builder, builder_args, builder_kwargs, recipe=recipe,
+                                                   X_train=X_train, y_train=y_train, device=device))
+    what = f"{builder.split('.')[-1]}'s outputs"
+    outputs = {"trained": evaluate(sub, trained, X_eval), **controls(sub, trained, X_eval)}
+    try:
+        labels = {k: _labels(v, len(X_eval), num_classes, f"{what} on the held-out inputs") for k, v in outputs.items()}
+    except CheckFailed as e:
+        raise CheckFailed(f"{e} (does it output {num_classes} logits per example?)") from None
+    return TrainResult(predictions=labels.pop("trained"), controls=labels, history=trained.history,
+                       seconds=trained.seconds, device=trained.device, stopped_early=trained.stopped_early)
 
 
 def train_and_judge(sub, builder: str, builder_args=(), *, recipe: Recipe, X_train, y_train, X_eval, y_eval,
                     threshold: float, what: str, device: str = "cpu", num_classes: int | None = None,
                     explain=None) -> float:
-    """Train the student's model (`train_and_predict`) and judge its accuracy on
-    (X_eval, y_eval) against `threshold`: returns the accuracy, or raises CheckFailed whose
-    message says what was trained, the accuracy, whether the wall-time cap stopped
-    training, and `explain(result, accuracy)` (the week's advice, "" for none)."""
+    """Train the student's model (`train_and_predict`) and judge its accuracy on (X_eval, y_eval)
+    against `threshold`: returns the accuracy, or raises CheckFailed whose message says what was
+    trained, the accuracy, whether the wall-time cap stopped training, and `explain(result,
+    accuracy)` (the week's advice, "" for none). A model that reaches the threshold without its
+    trained parameters (`controls`) did not learn it in training, and fails too."""
     result = train_and_predict(sub, builder, builder_args, X_train=X_train, y_train=y_train, X_eval=X_eval,
                                recipe=recipe, device=device, num_classes=num_classes)
     acc = accuracy(result.predictions, y_eval)
+    for control, accuracy_without in ((k, accuracy(v, y_eval)) for k, v in result.controls.items()):
+        if accuracy_without >= threshold:
+            without = {"untrained": "as the builder makes it, before any training",
+                       "scrambled": "with the entries of each trained parameter array shuffled"}[control]
+            raise CheckFailed(f"{what}: the model {without}, has accuracy {accuracy_without:.3f} (threshold "
+                              f"{threshold:.3f}): its answers do not come from the parameters the grader trained. "
+                              "The accuracy must be earned by what the network learns in training.")
     if acc < threshold:
         stopped = (f"Training was stopped after {len(result.history)} of {recipe.epochs} epochs by the time limit of "
                    f"{recipe.max_seconds:g} s." if result.stopped_early else "")

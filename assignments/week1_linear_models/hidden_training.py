@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 
-from grader.datasets import digits
+from grader.heldout import digits
 from grader.oracles import assert_within, proportion_bound, sigmas_for
 from grader.registry import CheckFailed, check
 

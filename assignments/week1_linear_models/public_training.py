@@ -4,7 +4,7 @@ softmax classifier trained by the student's own function on the digits."""
 import numpy as np
 
 from grader.compare import as_array, describe, fmt
-from grader.datasets import digits
+from grader.heldout import digits
 from grader.registry import CheckFailed, check, load_rubric
 from grader.training import assert_accuracy
 

@@ -16,7 +16,6 @@ import numpy as np
 
 from grader import gradcheck
 from grader.compare import as_array, assert_close, close
-from grader.datasets import digits
 from grader.registry import CheckFailed, check, load_rubric
 from grader.sandbox import StudentError
 
@@ -265,8 +264,5 @@ def mlp_backward_matches_its_forward(sub, ref):
 
 @check("week2.train_mlp", points=2, timeout=RUBRIC["max_seconds"] + 60)
 def mlp_reaches_threshold_on_test(sub, ref):
-    """Check that build_mlp(64, [64], 10), trained on training and validation data with another seed, reaches the threshold on the held-out test split."""
-    d = digits()
-    X = np.concatenate([d["X_train"], d["X_val"]])
-    y = np.concatenate([d["y_train"], d["y_val"]])
-    judge_training(sub, X, y, d["X_test"], d["y_test"], seed=1, split_name="held-out test", device=ref.device)
+    """Check that build_mlp(64, [64], 10), trained by the grader's fixed loop on the digits' training split (the public check's run), reaches the threshold on the held-out test split."""
+    judge_training(sub, "test", device=ref.device)

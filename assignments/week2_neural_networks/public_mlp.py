@@ -3,16 +3,20 @@ of parameters, that it is not affine and that its logits can be negative), and w
 learns when the grader trains it with the week's fixed loop on the digits. Any activation
 passes: the table asks for Dense+activation blocks.
 
-The training loop is the grader's (grader/trainers.py): minibatch SGD with momentum on
-the arrays ``parameters()`` returns, updated in place with ``gradients()``, and the
-grader's own softmax cross-entropy. It runs in the student's process and returns
-predicted labels; the labels of the held-out split never leave the grader.
+The training loop is the grader's (grader/training.py): minibatch SGD with momentum, run by
+the grader on its own copy of the parameters, which it writes into the arrays
+``parameters()`` returns before each minibatch; ``gradients()`` after the student's backward
+pass (with the grader's own softmax cross-entropy) gives the update. The trained network is
+rebuilt in a fresh process that receives the trained parameters and the held-out inputs, and
+returns logits; the labels never leave the grader. The digits are split with the course's
+secret seed and rotated by a secret fixed rotation (grader/heldout.py), so that a copy of the
+data set cannot be used to look the held-out answers up.
 """
 
 import numpy as np
 
 from grader.compare import as_array, describe, fmt
-from grader.datasets import digits
+from grader.heldout import digits
 from grader.registry import CheckFailed, check, load_rubric
 from grader.training import Recipe, train_and_judge
 
@@ -23,9 +27,9 @@ TOL = load_rubric(__file__)["layers"]
 ARCHITECTURE = (64, [64], 10)  # build_mlp(64, [64], 10, rng) on the 8×8 digits
 
 
-def recipe(seed):
+def recipe():
     return Recipe(trainer="numpy_classifier", epochs=RUBRIC["epochs"], batch_size=RUBRIC["batch_size"],
-                  lr=RUBRIC["lr"], momentum=RUBRIC["momentum"], seed=seed, max_seconds=RUBRIC["max_seconds"])
+                  lr=RUBRIC["lr"], momentum=RUBRIC["momentum"], seed=RUBRIC["seed"], max_seconds=RUBRIC["max_seconds"])
 
 
 def build(sub, in_features, hidden, out_features, seed):
@@ -117,18 +121,21 @@ def training_advice(result, acc):
             "Is a backward pass slightly wrong (the checks of week2.dense, week2.activations)?")
 
 
-def judge_training(sub, X_train, y_train, X_eval, y_eval, seed, split_name, device):
-    """Train build_mlp(64, [64], 10) with the week's recipe and judge its accuracy on X_eval."""
+def judge_training(sub, split, device):
+    """Train build_mlp(64, [64], 10) on the digits' training split with the week's recipe (once per
+    grading: the public and the hidden check share the run) and judge its accuracy on `split`
+    ("val" or "test")."""
+    d = digits()
+    names = {"val": "validation", "test": "held-out test"}
     train_and_judge(sub, "mlp.build_mlp", [ARCHITECTURE[0], list(ARCHITECTURE[1]), ARCHITECTURE[2]],
-                    recipe=recipe(seed), X_train=X_train, y_train=y_train, X_eval=X_eval, y_eval=y_eval,
-                    threshold=RUBRIC["accuracy_threshold"], device=device, explain=training_advice,
+                    recipe=recipe(), X_train=d["X_train"], y_train=d["y_train"], X_eval=d[f"X_{split}"],
+                    y_eval=d[f"y_{split}"], threshold=RUBRIC["accuracy_threshold"], device=device,
+                    explain=training_advice,
                     what=f"after training build_mlp(64, [64], 10, rng) with the grader's loop ({RUBRIC['epochs']} "
-                         f"epochs of SGD with momentum), the {split_name} split")
+                         f"epochs of SGD with momentum), the {names[split]} split")
 
 
 @check("week2.train_mlp", points=2, timeout=RUBRIC["max_seconds"] + 60)
 def mlp_reaches_threshold_on_validation(sub, ref):
     """Check that build_mlp(64, [64], 10), trained by the grader's fixed loop on the digits' training split, reaches the threshold on the validation split."""
-    d = digits()
-    judge_training(sub, d["X_train"], d["y_train"], d["X_val"], d["y_val"], seed=0, split_name="validation",
-                   device=ref.device)
+    judge_training(sub, "val", device=ref.device)

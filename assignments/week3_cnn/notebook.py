@@ -291,7 +291,8 @@ with demo("dropout"):
 #
 # The CNN of section 6 learns to tell four shapes apart: circles, squares, triangles and
 # crosses, drawn at random positions, sizes and colours on random backgrounds, with noise.
-# The grader generates them (`grader.datasets.shapes`), deterministically per seed.
+# The grader generates them (`grader.datasets.shapes`), deterministically per seed; the images
+# your network is trained and judged on when graded come from seeds only your instructor knows.
 #
 # **Data augmentation** makes more training images out of each one by transformations that
 # keep the label: here a horizontal flip and a small shift (pad with zeros, crop back at a
@@ -305,11 +306,13 @@ try:  # the rubric's recipe and threshold, where the course folder is at hand
 
     CNN = Week.load("week3").rubric["cnn"]
 except Exception:
-    CNN = {"n_train": 2000, "n_val": 500, "n_test": 500, "size": 32, "data_seed": 0, "epochs": 12, "batch_size": 64,
+    CNN = {"n_train": 2000, "n_val": 500, "n_test": 500, "size": 32, "epochs": 12, "batch_size": 64,
            "lr": 1e-3, "accuracy_threshold": 0.85}  # as published for this term
 from grader.datasets import SHAPES, shapes_split
 
-data = shapes_split(CNN["n_train"], CNN["n_val"], CNN["n_test"], CNN["size"], CNN["data_seed"])
+# Seed 0 here, for your experiments; grading draws its images from your instructor's secret
+# (grader.heldout), from the same generator.
+data = shapes_split(CNN["n_train"], CNN["n_val"], CNN["n_test"], CNN["size"], 0)
 X_train, y_train, X_val, y_val = (np.array(data[k]) for k in ("X_train", "y_train", "X_val", "y_val"))
 print(f"training {X_train.shape}, validation {X_val.shape}; classes {SHAPES}")
 

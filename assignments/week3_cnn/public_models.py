@@ -27,7 +27,7 @@ import torch
 import torch.nn.functional as F
 
 from grader.compare import as_array, assert_finite, close, describe
-from grader.datasets import shapes_split
+from grader import heldout
 from grader.oracles import assert_close_scaled
 from grader.registry import CheckFailed, check, load_rubric
 from grader.sandbox import Handle, NotImplementedYet, StudentError
@@ -334,12 +334,21 @@ def advice(result, acc):
             "budget: batch normalization after each convolution and a global max pooling help most here.")
 
 
-def judge_cnn(sub, ref, X_train, y_train, X_eval, y_eval, split_name, seed_offset=0):
-    """Train build_cnn with the rubric's recipe (`ref.rubric`, so a test may shrink it) and judge
-    the accuracy on (X_eval, y_eval)."""
+def shapes_data(cfg, split):
+    """The shapes images and labels the CNN is trained ("train") or judged ("val", "test") on: drawn
+    from the course secret (grader.heldout), never from a seed in these public checks."""
+    n = {"train": cfg["n_train"], "val": cfg["n_val"], "test": cfg["n_test"]}[split]
+    return heldout.shapes(n, cfg["size"], f"week3.shapes.{split}")
+
+
+def judge_cnn(sub, ref, split, split_name):
+    """Train build_cnn with the rubric's recipe (`ref.rubric`, so a test may shrink it) on the training
+    images, once per grading (the public and the hidden check share the run), and judge its accuracy
+    on the images of `split`."""
     cfg = ref.rubric["cnn"]
     r = recipe(cfg)
-    r = Recipe(**{**r.__dict__, "seed": r.seed + seed_offset})
+    X_train, y_train = shapes_data(cfg, "train")
+    X_eval, y_eval = shapes_data(cfg, split)
     channels = X_train.shape[1]
     classes = int(y_train.max()) + 1
     what = (f"build_cnn trained with the fixed recipe ({r.epochs} epochs of Adam, lr {r.lr:g}, batches of "
@@ -373,6 +382,4 @@ def cnn_logits_have_the_right_shape(sub, ref):
 @check("week3.cnn", points=3, name="reaches the accuracy threshold on the validation images of the shapes data")
 def cnn_reaches_threshold_on_validation(sub, ref):
     """Check that the CNN trained on the shapes data's training split reaches the threshold on its validation split."""
-    cfg = ref.rubric["cnn"]
-    d = shapes_split(cfg["n_train"], cfg["n_val"], cfg["n_test"], cfg["size"], cfg["data_seed"])
-    judge_cnn(sub, ref, d["X_train"], d["y_train"], d["X_val"], d["y_val"], "validation")
+    judge_cnn(sub, ref, "val", "validation")

@@ -47,10 +47,15 @@ def grade3(tmp_path_factory):
 
 def test_cnn_checks_read_the_recipe_from_the_rubric(grade3):
     """Do the training checks take their recipe and threshold from the rubric they are given (so that
-    the test recipe really is the one used)? The MLP passes once the threshold is lowered to 0.2."""
-    patch = ROOT / "examples" / WEEK / "known_bad" / "cnn_is_an_mlp.py"
-    report = grade3(patch=patch, only={"week3.cnn"}, recipe={**TEST_RECIPE, "accuracy_threshold": 0.2})
-    assert [(r.title, r.output) for r in report.results if r.status != PASSED] == []
+    the test recipe really is the one used)? With one epoch on 200 images and a threshold of 0.999
+    the reference misses it, and the feedback names that recipe and that threshold; with the test
+    recipe the reference passes (test_weeks)."""
+    report = grade3(week.solution_dir, only={"week3.cnn"}, recipe={**TEST_RECIPE, "epochs": 1, "n_train": 200, "n_val": 100,
+                                                "n_test": 100, "accuracy_threshold": 0.999})
+    failed = [r for r in report.results if r.status != PASSED]
+    assert len(failed) == 2
+    for r in failed:
+        assert "(1 epochs of Adam" in r.output and "200 images" in r.output and "threshold 0.999" in r.output
 
 
 @pytest.mark.slow

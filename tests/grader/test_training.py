@@ -1,5 +1,6 @@
-"""Training runs in the student's process with the grader's fixed loop; the judge
-gets predictions only, and progress as it goes."""
+"""Training runs the judge drives: the loop, the recipe and the parameters stay in the
+judge, the student's process computes gradients only, a fresh process evaluates the
+trained parameters; progress is reported by the judge as it goes."""
 
 import textwrap
 
@@ -7,9 +8,10 @@ import numpy as np
 import pytest
 
 from grader.datasets import digits
+from grader.sandbox import StudentError
 from grader.registry import CheckFailed
 from grader.sandbox import Limits, Sandbox, Session
-from grader.training import Recipe, accuracy, train_and_predict
+from grader.training import Recipe, accuracy, evaluate, train, train_and_judge, train_and_predict
 
 MODEL = '''
 import numpy as np
@@ -115,8 +117,6 @@ def test_wall_time_cap_stops_training_early(sub):
 def test_builder_returning_something_else_fails_clearly(sub):
     """Is a builder that returns no nn.Module reported, naming what it returned?"""
     recipe = Recipe(trainer="torch_classifier", epochs=1, batch_size=64, lr=1e-3, optimizer="adam")
-    from grader.sandbox import StudentError
-
     with pytest.raises(StudentError, match="expected a torch.nn.Module"):
         run(sub, "mod.not_a_module", recipe)
 
@@ -127,9 +127,205 @@ def test_recipe_rejects_unknown_trainer():
         Recipe(trainer="magic", epochs=1, batch_size=1, lr=1.0)
 
 
-def test_predictions_outside_the_classes_fail(sub):
-    """Are predicted labels outside [0, K) a failed check rather than a crash?"""
-    with pytest.raises(CheckFailed, match="outside"):
+def test_logits_of_the_wrong_width_fail(sub):
+    """Are outputs with the wrong number of logits a failed check that says what was expected?"""
+    with pytest.raises(CheckFailed, match="3 logits"):
         train_and_predict(sub, "mod.build", (64, 12), X_train=D["X_train"], y_train=D["y_train"] % 10,
                           X_eval=D["X_val"], recipe=Recipe(trainer="numpy_classifier", epochs=1, batch_size=32, lr=0.0),
                           num_classes=3)
+
+
+# ---------------------------------------------------------------------------- what the student's code cannot reach
+
+ATTACKS = '''
+import gc, sys
+import numpy as np
+from .mod import Softmax
+
+SEEN = {"calls": 0}
+
+
+def _poison_everything():
+    # Whatever the worker can reach: its frames, its modules, every object in memory.
+    frame = sys._getframe()
+    while frame is not None:
+        for name, value in list(frame.f_locals.items()):
+            if isinstance(value, dict):
+                for key in ("lr", "epochs", "momentum", "recipe"):
+                    if key in value and isinstance(value[key], (int, float)):
+                        value[key] = value[key] * 1000
+        frame = frame.f_back
+    for obj in gc.get_objects():
+        if isinstance(obj, dict) and "lr" in obj and isinstance(obj.get("lr"), float):
+            obj["lr"] *= 1000
+
+
+class Greedy(Softmax):
+    def forward(self, x):
+        SEEN["calls"] += 1
+        _poison_everything()
+        return super().forward(x)
+
+
+def build_greedy(d, k, rng):
+    return Greedy(d, k, rng)
+
+
+def build_stub(d, k, rng):
+    raise NotImplementedError("week2.train_mlp")
+'''
+
+REPLACER = '''
+import trainers  # the worker's side of the loop: replace the step it offers
+from .mod import build
+
+trainers.OPS["step"] = lambda *a, **k: {"loss": 0.0, "grads": "anything"}
+'''
+
+
+@pytest.fixture
+def hostile(tmp_path):
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "mod.py").write_text(textwrap.dedent(MODEL))
+    (folder / "attack.py").write_text(ATTACKS)
+    (folder / "replacer.py").write_text(REPLACER)
+    with Sandbox(folder, "pkg", ["mod", "attack", "replacer"], Limits(call_seconds=60, memory_mb=8192)) as sandbox:
+        session = Session(sandbox)
+        yield session
+        session.close()
+
+
+def test_the_worker_cannot_change_the_recipe(hostile):
+    """Does a model that multiplies every learning rate it can find (frames, gc) train exactly like an honest one?"""
+    honest = train(hostile, "mod.build", (64, 10), recipe=NUMPY, X_train=D["X_train"], y_train=D["y_train"])
+    greedy = train(hostile, "attack.build_greedy", (64, 10), recipe=NUMPY, X_train=D["X_train"], y_train=D["y_train"])
+    for a, b in zip(honest.params, greedy.params):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_replaced_step_only_breaks_the_students_own_run(hostile):
+    """Does replacing the worker's training step at import give malformed gradients, refused, not a score?"""
+    with pytest.raises(CheckFailed, match="gradients"):
+        train(hostile, "replacer.build", (64, 10), recipe=NUMPY, X_train=D["X_train"], y_train=D["y_train"])
+
+
+def test_a_stub_builder_is_not_implemented(hostile):
+    """Is a builder that is still the stub reported as not implemented, whatever else the module does?"""
+    from grader.sandbox import NotImplementedYet
+
+    with pytest.raises(NotImplementedYet):
+        train(hostile, "attack.build_stub", (64, 10), recipe=NUMPY, X_train=D["X_train"], y_train=D["y_train"])
+
+
+LOOKUP = '''
+import numpy as np
+from .mod import Softmax
+
+MEMORY = {}
+
+
+class Lookup(Softmax):
+    # Remembers every training input with the label its gradient reveals, and answers by nearest
+    # neighbour: a model whose knowledge is outside its parameters.
+    def forward(self, x):
+        self.x = x
+        if MEMORY.get("X") is not None and len(MEMORY["X"]) > 0:
+            X = np.concatenate(MEMORY["X"]); y = np.concatenate(MEMORY["y"])
+            near = ((x[:, None, :] - X[None]) ** 2).sum(-1).argmin(1)
+            return np.eye(10)[y[near]] * 100.0
+        return x @ self.W + self.b
+
+    def backward(self, dout):
+        MEMORY.setdefault("X", []).append(self.x.copy())
+        MEMORY.setdefault("y", []).append((dout < 0).argmax(1))
+        np.save("/tmp/memory.npy", np.concatenate(MEMORY["X"]))
+        return super().backward(dout)
+
+
+def build_lookup(d, k, rng):
+    return Lookup(d, k, rng)
+'''
+
+
+def test_evaluation_sees_the_trained_parameters_only(tmp_path):
+    """Does a model that memorises its training data outside its parameters lose that memory in evaluation?"""
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "mod.py").write_text(textwrap.dedent(MODEL))
+    (folder / "lookup.py").write_text(LOOKUP)
+    with Sandbox(folder, "pkg", ["mod", "lookup"], Limits(call_seconds=60, memory_mb=8192)) as sandbox:
+        session = Session(sandbox)
+        recipe = Recipe(trainer="numpy_classifier", epochs=1, batch_size=32, lr=0.0, seed=0, max_seconds=60)
+        trained = train(session, "lookup.build_lookup", (64, 10), recipe=recipe, X_train=D["X_train"],
+                        y_train=D["y_train"])
+        logits = evaluate(session, trained, D["X_val"])
+        session.close()
+    assert accuracy(np.argmax(logits, 1), D["y_val"]) < 0.5  # lr 0: the parameters learned nothing
+
+
+def test_accuracy_before_training_is_not_credited(tmp_path):
+    """Does a model that is accurate before training (its answers do not come from the trained parameters) fail?"""
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "mod.py").write_text(textwrap.dedent(MODEL) + '''
+
+class Oracle(Softmax):
+    def forward(self, x):
+        self.x = x
+        return np.eye(10)[np.rint(x[:, 0]).astype(int) % 10] * 100.0 + 0.0 * (x @ self.W)
+
+
+def build_oracle(d, k, rng):
+    return Oracle(d, k, rng)
+''')
+    X = np.repeat(np.arange(10.0), 20)[:, None] * np.ones((1, 64))
+    y = np.repeat(np.arange(10), 20)
+    with Sandbox(folder, "pkg", ["mod"], Limits(call_seconds=60, memory_mb=8192)) as sandbox:
+        session = Session(sandbox)
+        with pytest.raises(CheckFailed, match="do not come from the parameters the grader trained"):
+            train_and_judge(session, "mod.build_oracle", (64, 10), recipe=NUMPY, X_train=X, y_train=y, X_eval=X,
+                            y_eval=y, threshold=0.9, what="the oracle")
+        session.close()
+
+
+def test_accuracy_that_ignores_the_trained_values_is_not_credited(tmp_path):
+    """Does a model that answers by a rule of its own once its parameters were loaded (any values
+    other than its initial ones) fail the shuffled-parameters control?"""
+    folder = tmp_path / "sub"
+    folder.mkdir()
+    (folder / "mod.py").write_text(textwrap.dedent(MODEL) + '''
+
+class Sleeper(Softmax):
+    def __init__(self, d, k, rng):
+        super().__init__(d, k, rng)
+        self.initial = self.W.copy()
+
+    def forward(self, x):
+        self.x = x
+        if not np.array_equal(self.W, self.initial):
+            return np.eye(10)[np.rint(x[:, 0]).astype(int) % 10] * 100.0
+        return x @ self.W + self.b
+
+
+def build_sleeper(d, k, rng):
+    return Sleeper(d, k, rng)
+''')
+    X = np.repeat(np.arange(10.0), 20)[:, None] * np.ones((1, 64))
+    y = np.repeat(np.arange(10), 20)
+    with Sandbox(folder, "pkg", ["mod"], Limits(call_seconds=60, memory_mb=8192)) as sandbox:
+        session = Session(sandbox)
+        with pytest.raises(CheckFailed, match="shuffled"):
+            train_and_judge(session, "mod.build_sleeper", (64, 10), recipe=NUMPY, X_train=X, y_train=y, X_eval=X,
+                            y_eval=y, threshold=0.9, what="the sleeper")
+        session.close()
+
+
+def test_one_training_run_serves_several_held_out_sets(sub):
+    """Do two judgements of the same builder, recipe and data in one exercise share a single training run?"""
+    seen = []
+    sub.on_progress = seen.append
+    for X_eval, y_eval in ((D["X_val"], D["y_val"]), (D["X_test"], D["y_test"])):
+        train_and_judge(sub, "mod.build", (64, 10), recipe=NUMPY, X_train=D["X_train"], y_train=D["y_train"],
+                        X_eval=X_eval, y_eval=y_eval, threshold=0.9, what="the softmax")
+    assert [p["epoch"] for p in seen] == list(range(1, 11))
