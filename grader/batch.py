@@ -348,6 +348,7 @@ def student_meta(report: GradeReport, fp: str) -> dict:
         "format": META_FORMAT, "student": report.submission, "week": report.week, "fingerprint": fp,
         "score": gradescope["score"], "max_score": round(report.max_score, 4),
         "isolation": getattr(report, "isolation", "") or "", "notes": list(report.notes),
+        "instructor_notes": list(report.instructor_notes),  # grading.json and gradebook.csv are the instructor's
         "exercises": [{"id": ex.id, "score": round(points.get(ex.id, 0.0), 4), "max_score": round(ex.max_score, 4),
                        "status": ex.status,
                        "hint": "" if ex.status == PASSED and ex.score >= ex.max_score else exercise_hint(ex.checks)}
@@ -742,7 +743,7 @@ def gradebook_csv(metas: list[dict], not_graded: dict[str, str], exercises: list
         if student in rows:
             m = rows[student]
             points = {e["id"]: format_points(e["score"]) for e in m["exercises"]}
-            notes = "; ".join(" ".join(printable(n).split()) for n in m["notes"])
+            notes = "; ".join(" ".join(printable(n).split()) for n in [*m["notes"], *m.get("instructor_notes", [])])
             w.writerow([student, format_points(m["score"]), format_points(m["max_score"]),
                         *(points.get(e, "") for e in exercises), "graded", notes])
         else:
@@ -843,17 +844,20 @@ class Progress:
             self.task = self.bar.add_task("", total=total, completed=done)
 
     def finished(self, student: str, outcome: str) -> None:
+        from rich.markup import escape
         from rich.text import Text
 
         self.done += 1
         if self.bar is not None:
-            self.bar.update(self.task, advance=1, description=f"{student} {outcome}")
+            # The bar's text column reads rich markup: the line is escaped (and printable) so that
+            # whatever it holds is shown as typed.
+            self.bar.update(self.task, advance=1, description=escape(printable(f"{student} {outcome}")))
             if not outcome[:1].isdigit():
-                self.bar.console.print(Text(f"{student}: {outcome}", style="red"))
+                self.bar.console.print(Text(printable(f"{student}: {outcome}"), style="red"))
             return
         rate = (time.monotonic() - self.t0) / max(self.done - self.first, 1)
         eta = int(rate * (self.total - self.done))
-        self.console.print(Text(f"[{self.done}/{self.total}] {student} {outcome}"
+        self.console.print(Text(printable(f"[{self.done}/{self.total}] {student} {outcome}")
                                 + (f"  (eta {eta // 60}:{eta % 60:02d})" if self.done < self.total else "")),
                            soft_wrap=True)
 

@@ -20,6 +20,7 @@ import os
 import resource
 import signal
 import socket
+import stat
 import sys
 import traceback
 import warnings
@@ -165,10 +166,16 @@ class Worker:
         except Exception as e:  # noqa: BLE001: a hostile __len__, a recursion, ...
             payload = wire.encode({"error": _describe(e, self.sub_dir), "warnings": []})
         if len(payload) > self.max_message:
-            payload = wire.encode(
-                {"error": {"type": "TooLarge", "message": f"the result has {len(payload)} bytes, over the limit of {self.max_message}", "traceback": ""}, "warnings": []}
-            )
+            payload = _too_large(f"the result has {len(payload)} bytes, over the limit of {self.max_message}")
+        elif wire.json_size(payload) > wire.MAX_JSON_BYTES:  # the judge would refuse it unread
+            payload = _too_large(f"the result holds {wire.json_size(payload)} bytes of lists, strings and other "
+                                 f"plain data besides its arrays, over the limit of {wire.MAX_JSON_BYTES}; "
+                                 "return large results as NumPy arrays")
         wire.send(self.sock, payload)
+
+
+def _too_large(message):
+    return wire.encode({"error": {"type": "TooLarge", "message": message, "traceback": ""}, "warnings": []})
 
 
 # ---------------------------------------------------------------------------
@@ -326,6 +333,66 @@ def _warning_text(w):
 
 
 # ---------------------------------------------------------------------------
+# Scratch folders
+
+
+def empty_folder(top, mode=None):
+    """Remove everything inside folder `top`, whatever student code did to it: files made read-only,
+    folders without read, write or search permission (this process has the same owner, so it can
+    chmod them back), and folders nested deeper than a path can name. `top` itself stays, given
+    `mode` when one is passed. No process may be writing there meanwhile. Raises OSError when
+    something cannot be removed, or when `top` is not a folder (a symbolic link is never followed).
+
+    Every folder is emptied from the top level: a folder found inside another is first moved up
+    to `top`, so no path is ever longer than two names and no more than two folders are open.
+    """
+    if not stat.S_ISDIR(os.lstat(top).st_mode):
+        raise NotADirectoryError(f"{top} is not a folder")
+    os.chmod(top, 0o700)
+    top_fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    todo = []  # folders at the top level, to empty and then remove
+    taken = [0]
+
+    def new_name():
+        while True:
+            taken[0] += 1
+            name = f".dlgrade-emptying-{taken[0]}"
+            try:
+                os.stat(name, dir_fd=top_fd, follow_symlinks=False)
+            except FileNotFoundError:
+                return name
+
+    def clear(parent_fd, name):
+        if not stat.S_ISDIR(os.stat(name, dir_fd=parent_fd, follow_symlinks=False).st_mode):
+            os.unlink(name, dir_fd=parent_fd)  # a file, link, FIFO or socket: unlinked whatever its mode
+            return
+        os.chmod(name, 0o700, dir_fd=parent_fd)  # a folder (never a link): readable, and movable
+        if parent_fd == top_fd:
+            todo.append(name)
+        else:
+            moved = new_name()
+            os.rename(name, moved, src_dir_fd=parent_fd, dst_dir_fd=top_fd)
+            todo.append(moved)
+
+    try:
+        for entry in list(os.scandir(top_fd)):
+            clear(top_fd, entry.name)
+        while todo:
+            name = todo.pop()
+            fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=top_fd)
+            try:
+                for entry in list(os.scandir(fd)):
+                    clear(fd, entry.name)
+            finally:
+                os.close(fd)
+            os.rmdir(name, dir_fd=top_fd)
+    finally:
+        os.close(top_fd)
+    if mode is not None:
+        os.chmod(top, mode)
+
+
+# ---------------------------------------------------------------------------
 # The fork server
 
 
@@ -412,6 +479,7 @@ def main():
             pass
     control = socket.socket(fileno=int(config["control_fd"]))
     control.sendall(json.dumps({"ready": True}).encode())
+    modes = {}  # scratch folder -> its mode when first seen, before any student code ran
     while True:
         try:
             msg, fds, _, _ = socket.recv_fds(control, 1 << 16, 4)
@@ -421,6 +489,19 @@ def main():
             return
         req = json.loads(msg)
         if req["op"] == "spawn":
+            # Every worker starts with empty scratch folders (/tmp, /dev/shm): what an earlier exercise's
+            # code wrote there (the inputs of hidden checks, say) must not reach this one. The judge
+            # killed every earlier worker, and all they started, before asking (Sandbox._spawn_once).
+            try:
+                for folder in req.get("scratch", []):
+                    if folder not in modes:
+                        modes[folder] = stat.S_IMODE(os.lstat(folder).st_mode)
+                    empty_folder(folder, modes[folder])
+            except OSError as e:
+                for fd in fds:
+                    os.close(fd)
+                control.sendall(json.dumps({"error": f"could not empty {folder} ({e})"}).encode())
+                continue
             rpc = socket.socket(fileno=fds[0])
             pid = os.fork()
             if pid == 0:

@@ -23,13 +23,13 @@ import tempfile
 from pathlib import Path
 
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
 from . import report as reports
 from .course import CourseError, Week, find_course_root
 from .engine import grade_submission
 from .registry import ChecksError
-from .sandbox import Limits, SandboxError
+from .sandbox import Limits, SandboxError, progress_info
 from .scoring import NOT_IMPLEMENTED
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -58,17 +58,33 @@ def _readable_dir(path: str) -> Path:
 def _progress(console: Console):
     def show(exercise, n, total):
         if console.is_terminal:
-            console.print(f"[dim]grading {exercise} ({n + 1}/{total})…[/dim]", end="\r")
+            console.print(Text(f"grading {reports.printable(exercise)} ({n + 1}/{total})…", style="dim"), end="\r")
     return show
+
+
+def training_line(exercise: str, info) -> Text | None:
+    """The status line of a training run's progress report, or None when the report is not
+    numbers (it comes from the worker, i.e. from student code: `sandbox.progress_info` keeps
+    numbers only, and the line is built from them here, never from text the worker sent)."""
+    info = progress_info(info)
+    if info is None:
+        return None
+    parts = []
+    if "epoch" in info:
+        parts.append(f"training epoch {info['epoch']}" + (f"/{info['epochs']}" if "epochs" in info else ""))
+    if "loss" in info:
+        parts.append(f"loss {info['loss']:.4f}")
+    if "elapsed" in info:
+        parts.append(f"{info['elapsed']:.1f} s")
+    return Text(f"{reports.printable(exercise)}: {', '.join(parts) or 'training'}", style="dim")
 
 
 def _training_progress(console: Console):
     """A status line for long training runs: epoch, loss, elapsed time."""
     def show(exercise, info):
-        if console.is_terminal:
-            console.print(f"[dim]{exercise}: training epoch {info.get('epoch')}/{info.get('epochs')}, "
-                          f"loss {float(info.get('loss', float('nan'))):.4f}, {float(info.get('elapsed', 0)):.1f} s[/dim]",
-                          end="\r")
+        line = training_line(exercise, info)
+        if console.is_terminal and line is not None:
+            console.print(line, end="\r")
     return show
 
 
@@ -219,7 +235,7 @@ def cmd_demo(args) -> int:
             for label, folder, only in example_submissions(week, Path(tmp)):
                 result = grade_submission(week, folder, device=args.device, limits=_limits(args, week), only=only)
                 score = f"{result.score:g} / {result.max_score:g}" + (f"\n{', '.join(sorted(only))}" if only else "")
-                table.add_row(label, score, escape(_first_feedback(result)))
+                table.add_row(label, score, Text(reports.printable(_first_feedback(result))))
                 if args.verbose:
                     reports.render_table(result, console)
         console.print(table)

@@ -21,7 +21,7 @@ from .registry import Check, CheckFailed, Partial, Reference, ReferenceUnavailab
 from .sandbox import (BadResult, Limits, NotImplementedYet, Sandbox, SandboxError, Session, StudentCrash,
                       StudentError, StudentProblem, StudentTimeout)
 from .report import render_failure
-from .scoring import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, TIMEOUT, CheckResult, GradeReport
+from .scoring import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, PUBLIC, TIMEOUT, CheckResult, GradeReport
 
 CLOCK = time.monotonic
 
@@ -52,6 +52,15 @@ def ordered_exercises(week: Week, checks: list[Check]) -> list[str]:
     return [e for e in order if any(c.exercise == e for c in checks)]
 
 
+def run_order(checks: list[Check]) -> list[Check]:
+    """One exercise's checks in the order they run and are reported: its public checks, then its
+    hidden ones, each in declaration order. A public check's message reaches the student at once
+    (`dlgrade check`, Gradescope's visible tests); run before every hidden check of the exercise,
+    it cannot carry what student code saw of a hidden check's inputs. Earlier exercises cannot
+    pass them on either: each exercise has its own worker, started with an empty /tmp."""
+    return sorted(checks, key=lambda c: c.visibility != PUBLIC)  # stable: declaration order within each
+
+
 def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "grade", device: str = "auto",
                      limits: Limits | None = None, progress: Callable[[str, int, int], None] | None = None,
                      only: set[str] | None = None,
@@ -62,8 +71,11 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
     available to hidden checks) or "check" (public checks only, as a student runs
     them). `only` limits grading to those exercise ids. `on_training(exercise,
     info)` receives the progress of training runs (epoch, epochs, loss, elapsed).
-    Returns a GradeReport with one result per check; never raises for anything
-    the submission does.
+    Returns a GradeReport with one result per check, in the order they ran: exercises in
+    teaching order, and within each its public checks, then its hidden ones (`run_order`).
+    Notes for the student go to `notes`; what only the instructor may see (that student code
+    was not isolated, that it killed the sandbox) to `instructor_notes`. Never raises for
+    anything the submission does.
     """
     if mode not in ("grade", "check"):
         raise ValueError(f"unknown mode {mode!r}")
@@ -85,17 +97,17 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
         for n, exercise in enumerate(exercises):
             if progress:
                 progress(exercise, n, len(exercises))
-            mine = [c for c in checks if c.exercise == exercise]
+            mine = run_order([c for c in checks if c.exercise == exercise])
             module = week.exercise_modules.get(exercise)
             report_progress = (lambda info, ex=exercise: on_training(ex, info)) if on_training else None
             report.results += _grade_exercise(sandbox, mine, module, ref, limits, broken_modules, report_progress)
     report.isolation = sandbox.isolation
     if sandbox.isolation_warning:
-        report.notes.insert(0, sandbox.isolation_warning)
+        report.instructor_notes.append(sandbox.isolation_warning)
     report.notes += [msg for msg in sandbox.staged.values() if msg != "ok"]
     if sandbox.restarts:
-        report.notes.append(f"The process that runs student code was killed {sandbox.restarts} time(s) during "
-                            "grading (by the submission?) and was restarted.")
+        report.instructor_notes.append(f"The process that runs student code was killed {sandbox.restarts} time(s) "
+                                       "during grading (by the submission?) and was restarted.")
     report.execution_time = CLOCK() - started
     return report
 

@@ -330,7 +330,7 @@ def autograde(week: Week, course_dir: str | Path, *, students: list[str] | None 
         if progress:
             progress(student, n, len(folders))
         report = grade_submission(week, folder, mode="grade", device=device, limits=limits)
-        run.graded.append(Graded(student, folder, report, notes=list(report.notes)))
+        run.graded.append(Graded(student, folder, report, notes=[*report.notes, *report.instructor_notes]))
     run.notes += guard.restore_if_changed()
 
     with _gradebook(api, db_url) as gb:

@@ -190,6 +190,8 @@ def grade_exercise(exercise: str, hidden: bool = False, folder: str | Path | Non
     folder, where the week's notebook runs) in a separate process: its public
     checks, or public and hidden ones with ``hidden=True`` (the instructor's side).
     Prints one line per check to stdout and returns the points earned."""
+    from .report import printable
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbgrader gives 0 to a grade cell that writes to stderr
@@ -199,12 +201,12 @@ def grade_exercise(exercise: str, hidden: bool = False, folder: str | Path | Non
             report = grade_submission(week, Path(folder or Path.cwd()), mode="grade" if hidden else "check",
                                       only={exercise})
     except Exception as e:  # the grader could not run: say so, score nothing
-        print(f"{exercise}: could not be graded ({type(e).__name__}: {e})")
+        print(printable(f"{exercise}: could not be graded ({type(e).__name__}: {e})"))
         return 0.0
     for r in report.results:
         label = "not implemented yet" if r.status == "not implemented" else r.status
-        print(f"{label:>19}  {r.score:g}/{r.max_score:g}  {r.name}")
-        for line in r.output.splitlines():
+        print(f"{label:>19}  {r.score:g}/{r.max_score:g}  {printable(r.name)}")
+        for line in printable(r.output).splitlines():  # student code's text, shown as plain text
             print(f"{'':>21}{line}")
     return float(report.score)
 

@@ -104,10 +104,12 @@ def format_points(x: float) -> str:
     return "0" if s in ("-0", "") else s
 
 
-def total_line(report: GradeReport) -> str:
-    """ "Total: 31.5 / 40 (78.8%)"; no percentage when nothing could be scored."""
-    score, max_score = report.score, report.max_score
-    line = f"Total: {format_points(score)} / {format_points(max_score)}"
+def total_line(report: GradeReport, label: str = "Total") -> str:
+    """ "Total: 31.5 / 40 (78.8%)"; no percentage when nothing could be scored. With
+    ``label="Public checks"``, the same for the public checks alone."""
+    results = report.public_results if label == "Public checks" else report.results
+    score, max_score = sum(r.score for r in results), sum(r.max_score for r in results)
+    line = f"{label}: {format_points(score)} / {format_points(max_score)}"
     if max_score > 0:
         line += f" ({100 * score / max_score:.1f}%)"
     return line
@@ -205,7 +207,7 @@ def render_table(report: GradeReport, console: Console | None = None, verbose: b
         console.print()
 
     console.print(Text(total_line(report), style="bold"))
-    for note in report.notes:
+    for note in [*report.notes, *report.instructor_notes]:  # the terminal is the instructor's (or the student's own)
         loud = note.startswith("WARNING")
         console.print(Text.assemble(("Note: ", "bold red" if loud else "yellow"), (printable(note), "bold red" if loud else "")))
 
@@ -222,9 +224,9 @@ def _test_entry(r: CheckResult) -> dict:
     max_score = round(max(_finite(r.max_score), 0.0), 4)
     score = round(min(max(_finite(r.score), 0.0), max_score), 4)
     prefix = OUTPUT_PREFIXES.get(r.status, "")
-    output = (prefix + (r.output or "")) if r.output else prefix.strip()
+    output = (prefix + printable(r.output)) if r.output else prefix.strip()
     return {
-        "name": r.title,
+        "name": printable(r.title),
         "number": r.id,
         "score": score,
         "max_score": max_score,
@@ -235,12 +237,20 @@ def _test_entry(r: CheckResult) -> dict:
 
 
 def gradescope_summary(report: GradeReport) -> str:
-    """The top-level `output` of results.json: week, total and notes."""
-    lines = [f"{report.week}: {total_line(report)}"]
-    if report.mode == "check":
-        lines[0] += " (public checks only)"
+    """The top-level `output` of results.json: week, what the student may see of the score, and
+    the notes meant for the student. Students see it at once, so where hidden checks ran it gives
+    the public checks' points only and says that the rest comes with publication; the
+    instructor-only notes are never in it."""
+    hidden = len(report.public_results) < len(report.results)
+    if hidden:
+        hidden_points = format_points(report.max_score - sum(r.max_score for r in report.public_results))
+        lines = [f"{report.week}: {total_line(report, 'Public checks')}",
+                 f"Hidden checks ({hidden_points} points) were graded too: their results and your total "
+                 "are shown when grades are published."]
+    else:
+        lines = [f"{report.week}: {total_line(report)}" + (" (public checks only)" if report.mode == "check" else "")]
     lines += [f"Note: {note}" for note in report.notes]
-    return truncate("\n".join(lines))
+    return truncate(printable("\n".join(lines)))
 
 
 def to_gradescope(report: GradeReport) -> dict:
@@ -248,6 +258,18 @@ def to_gradescope(report: GradeReport) -> dict:
 
     Each test's score is rounded to 4 decimals and the top-level `score` is their
     sum (rounded again), so Gradescope's total and ours never disagree.
+
+    What students see, and when (Gradescope's autograder specification, "Controlling test case
+    visibility" and "Controlling standard output visibility"): public checks are tests with
+    visibility ``visible``, hidden checks ``after_published`` (shown once the instructor publishes
+    grades). The top-level ``score`` is the total, hidden checks included, as Gradescope needs
+    it for the grade; Gradescope does not show students their total while some tests are hidden
+    from them. The top-level ``output`` is shown at once (``visibility: visible`` only sets the
+    default of tests that name none), so it reveals nothing of hidden checks (see
+    `gradescope_summary`) and holds no instructor-only note. Those, and the full table with every
+    check, go to the instructor through the grader's own stdout, which Gradescope shows to
+    instructors only (``stdout_visibility: hidden``). Every string is `printable`: no raw control
+    character (ESC, C1) reaches a results.json or a terminal that displays it.
     """
     tests = [_test_entry(r) for r in report.results]
     return {

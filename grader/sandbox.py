@@ -21,6 +21,8 @@ methods and attributes are reached the same way.
 from __future__ import annotations
 
 import json
+import math
+import numbers
 import os
 import shutil
 import signal
@@ -34,9 +36,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import isolation, wire
+from .child import empty_folder
 
 HERE = Path(__file__).resolve().parent
 CLOCK = time.monotonic
+SHM = "/dev/shm"  # under bubblewrap a small tmpfs of the sandbox's own (grader.isolation), writable like /tmp
 
 
 @dataclass
@@ -114,6 +118,40 @@ class BadResult(StudentProblem):
 
 class SandboxError(Exception):
     """The sandbox itself could not run (not the student's fault)."""
+
+
+# ---------------------------------------------------------------------------
+# Training progress, as shown on the instructor's terminal. The judge's own training loop
+# (grader.training) reports it, but the loss in it is a number the student's code computed.
+
+PROGRESS_FIELDS = {"epoch": int, "epochs": int, "loss": float, "elapsed": float}
+
+
+def progress_info(raw) -> dict | None:
+    """A progress report reduced to numbers: the fields of PROGRESS_FIELDS it
+    has, as ints (epoch, epochs: whole numbers from 0 to 10⁹) and floats (loss: any float, a
+    diverging run's nan included; elapsed: finite, not negative). None, so that nothing is shown,
+    when it has none of them or any of them is something else (a string, a bool, a list: a
+    forged message): only numbers the grader formats itself reach a terminal."""
+    if not isinstance(raw, dict):
+        return None
+    info = {}
+    for key, kind in PROGRESS_FIELDS.items():
+        if key not in raw:
+            continue
+        value = raw[key]
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            return None
+        value = float(value)
+        if kind is int:
+            if not (math.isfinite(value) and value == int(value) and 0 <= value <= 1e9):
+                return None
+            info[key] = int(value)
+        elif key == "loss" or (math.isfinite(value) and value >= 0):
+            info[key] = value
+        else:
+            return None
+    return info or None
 
 
 # ---------------------------------------------------------------------------
@@ -217,7 +255,8 @@ class Worker:
     def receive(self, deadline: float, timeout: float) -> bytes:
         """The next message from the worker, by `deadline`; a timeout kills it."""
         try:
-            return wire.recv(self.sock, self.sandbox.limits.message_mb << 20, deadline, CLOCK)
+            return wire.recv(self.sock, self.sandbox.limits.message_mb << 20, deadline, CLOCK,
+                             max_json=wire.MAX_JSON_BYTES)
         except TimeoutError:
             self.kill()
             raise StudentTimeout(f"did not finish within {round(timeout, 1):g} s and was stopped") from None
@@ -267,6 +306,16 @@ class Worker:
             except OSError:
                 pass
         self.kill()
+
+
+def remove_tree(path: Path) -> None:
+    """Remove folder `path` and everything in it, including what student code made read-only or
+    unreadable, or nested deeper than a path can name (see `child.empty_folder`)."""
+    try:
+        empty_folder(str(path))
+        os.rmdir(path)
+    except OSError:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 class Sandbox:
@@ -403,7 +452,7 @@ class Sandbox:
     def close(self):
         self._stop_server()
         if self._tmp is not None:
-            shutil.rmtree(self._tmp, ignore_errors=True)
+            remove_tree(self._tmp)
             self._tmp = None
 
     # -- staging ------------------------------------------------------------
@@ -465,15 +514,35 @@ class Sandbox:
                 raise
         self.restarts += 1
         self._stop_server()
+        if not self.confined:  # a new server under bubblewrap gets a new /tmp; here, a new work folder
+            work = self._tmp / "work"
+            if work.is_symlink() or work.exists():  # whatever student code made of it, removed at close()
+                work.rename(self._tmp / f"work-{self.restarts}")
+            work.mkdir()
         self._start_server()
         return self._spawn_once()
 
+    def _scratch(self) -> list[str]:
+        """The folders student code may write, as the server sees them: its work folder (/tmp under
+        bubblewrap) and, under bubblewrap, /dev/shm (a small tmpfs of its own, writable too)."""
+        return [self._inside("work"), *([SHM] if self.confined else [])]
+
     def _spawn_once(self) -> Worker:
+        # One worker at a time, and each starts with empty scratch folders: nothing one exercise's
+        # checks wrote (a hidden check's inputs, logged by student code) reaches the next. The
+        # server empties them before it forks, so every process that could still write there must be
+        # dead by then: each worker is killed when its exercise ends (Session.close -> Worker.kill;
+        # under bubblewrap that kills every process of the PID namespace but the server), and any
+        # worker still alive here is killed now. Without bubblewrap a process that left the worker's
+        # session survives; student code can then write anywhere the grading user can anyway.
+        for worker in self._workers:
+            worker.kill()
+        self._workers = []
         rpc_parent, rpc_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
         spec = {
             "op": "spawn", "package": self.package, "sub_root": self._inside("sub"),
-            "workdir": self._inside("work"), "max_message": self.limits.message_mb << 20,
+            "workdir": self._inside("work"), "scratch": self._scratch(), "max_message": self.limits.message_mb << 20,
             "limits": {"memory_bytes": self.limits.memory_mb << 20, "cpu_seconds": int(self.limits.cpu_seconds),
                        "file_bytes": self.limits.file_mb << 20,
                        # RLIMIT_NPROC counts every process of the user: only in a user namespace of our own
@@ -491,9 +560,10 @@ class Sandbox:
             os.close(out_w)
         if "pid" not in reply:
             os.close(out_r)
-            raise SandboxError("the sandbox process could not start a worker")
+            rpc_parent.close()
+            raise SandboxError(f"the sandbox process could not start a worker ({reply.get('error', 'no reason given')})")
         worker = Worker(self, int(reply["pid"]), rpc_parent, out_r)
-        self._workers = [w for w in self._workers if w.alive] + [worker]
+        self._workers = [worker]
         return worker
 
     def _kill_worker(self, pid: int) -> int | None:
@@ -603,8 +673,8 @@ class Session:
         except wire.WireError as e:
             worker.kill()
             raise BadResult(f"{what} sent a result the grader cannot read ({e})") from None
-        if not isinstance(answer, dict):
-            worker.kill()
+        if not isinstance(answer, dict) or not {"ok", "error", "handle"} & set(answer):
+            worker.kill()  # and with it whatever else it may have queued on its socket
             raise BadResult(f"{what} sent a malformed answer")
         self.warnings = [w for w in answer.get("warnings", []) if isinstance(w, dict)]
         if "error" in answer:

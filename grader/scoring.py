@@ -99,7 +99,10 @@ class GradeReport:
     results: list[CheckResult]
     execution_time: float = 0.0
     mode: str = "grade"  # "grade" (all checks) or "check" (public checks only)
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the student (a missing file, ...)
+    # For the instructor only (student code was not isolated, it killed the sandbox): the terminal
+    # and the instructor's files show them, results.json and feedback.md never do.
+    instructor_notes: list[str] = field(default_factory=list)
     isolation: str = ""  # how student code was confined: "bubblewrap" or "rlimits only"
 
     @property
@@ -109,6 +112,10 @@ class GradeReport:
     @property
     def max_score(self) -> float:
         return sum(r.max_score for r in self.results)
+
+    @property
+    def public_results(self) -> list[CheckResult]:
+        return [r for r in self.results if r.visibility == PUBLIC]
 
     def exercises(self) -> list[ExerciseSummary]:
         return summarize(self.results)

@@ -26,7 +26,19 @@ DTYPES = {
 }
 MAX_DEPTH = 64
 MAX_NODES = 1_000_000
+# The JSON part of a message (everything but the raw buffers of arrays and bytes) may not exceed
+# MAX_JSON_BYTES; a frame announcing more is refused from its first 24 bytes (see `recv`). Arrays
+# travel as buffers, so every answer of weeks 1-3 has a JSON part under 1 KB (measured over the
+# reference and the example submissions). Lists of numbers do not: each number is a JSON number of
+# at most 25 bytes with its comma. The largest numeric result any check asks for is week 3's
+# conv2d_forward, 111 616 numbers (then random_flip_crop and week 2's initialisers, 60 000): returned
+# with .tolist() instead of as an array it takes at most 2.8 MB, under the cap with room to spare.
+# Parsing costs at most ~21 times the JSON's size ("[]," is 3 bytes, a Python list 64), and `decode`
+# refuses more than MAX_NODES lists and objects before parsing, so a hostile worker can make the
+# judge hold about 100 MB at most, not the gigabytes a 250 MB frame of empty lists took.
+MAX_JSON_BYTES = 8 << 20
 _LEN = struct.Struct("<Q")
+_HEAD = struct.Struct("<QQ")  # a message's first 16 bytes: the JSON part's length, the number of buffers
 
 
 class WireError(ValueError):
@@ -109,19 +121,35 @@ def _numeric_object_array(arr: np.ndarray) -> np.ndarray:
     return arr.astype(np.complex128 if kinds & _COMPLEX else np.float64)
 
 
-def decode(data: bytes, on_handle=None):
+def json_size(data: bytes) -> int:
+    """The length of the JSON part of message `data`, read from its header."""
+    return _HEAD.unpack_from(data, 0)[0]
+
+
+def _check_head(doc_len: int, n_buf: int, max_json: int) -> None:
+    if doc_len > max_json:
+        raise WireError(f"its plain-data part (everything but NumPy arrays) has {doc_len} bytes, over the limit "
+                        f"of {max_json}; return large results as NumPy arrays")
+    if n_buf > MAX_NODES:
+        raise WireError("too many buffers")
+
+
+def decode(data: bytes, on_handle=None, max_json: int = MAX_JSON_BYTES):
     """Rebuild a value from `encode`'s bytes; `on_handle(id, type_name)` maps a handle
-    to whatever stands for it on this side (by default a WireError)."""
+    to whatever stands for it on this side (by default a WireError). A JSON part over
+    `max_json` bytes, or with more than MAX_NODES lists and objects, is refused before
+    it is parsed."""
     view = memoryview(data)
     try:
-        (doc_len,) = _LEN.unpack_from(view, 0)
-        (n_buf,) = _LEN.unpack_from(view, 8)
-        if n_buf > MAX_NODES:
-            raise WireError("too many buffers")
+        doc_len, n_buf = _HEAD.unpack_from(view, 0)
+        _check_head(doc_len, n_buf, max_json)
         offs = 16
         sizes = [_LEN.unpack_from(view, offs + 8 * i)[0] for i in range(n_buf)]
         offs += 8 * n_buf
-        doc = json.loads(bytes(view[offs : offs + doc_len]))
+        raw = bytes(view[offs : offs + doc_len])
+        if raw.count(b"[") + raw.count(b"{") > MAX_NODES:  # an upper bound on the containers, found at C speed
+            raise WireError("value is nested too deeply or has too many parts")
+        doc = json.loads(raw)
         offs += doc_len
         bufs = []
         for s in sizes:
@@ -129,6 +157,8 @@ def decode(data: bytes, on_handle=None):
                 raise WireError("truncated message")
             bufs.append(view[offs : offs + s])
             offs += s
+    except WireError:
+        raise
     except (struct.error, ValueError, UnicodeDecodeError, RecursionError) as e:
         # RecursionError: JSON nested far past MAX_DEPTH fails in the parser, before dec() can refuse it
         raise WireError(f"malformed message: {e}") from None
@@ -215,19 +245,35 @@ def send(sock: socket.socket, payload: bytes) -> None:
     sock.sendall(_LEN.pack(len(payload)) + payload)
 
 
-def recv(sock: socket.socket, max_bytes: int, deadline: float | None = None, clock=None) -> bytes:
+def recv(sock: socket.socket, max_bytes: int, deadline: float | None = None, clock=None,
+         max_json: int | None = None) -> bytearray:
     """Read one framed message. Raises EOFError when the peer is gone, TimeoutError
-    past `deadline` (a `clock()` time), WireError when the message exceeds `max_bytes`."""
-    header = _recv_exact(sock, 8, deadline, clock)
-    (n,) = _LEN.unpack(header)
+    past `deadline` (a `clock()` time), WireError when the message exceeds `max_bytes`
+    or, with `max_json`, when its header announces a JSON part over `max_json` bytes:
+    that is found from the first 16 bytes, before the rest is read."""
+    (n,) = _LEN.unpack(_recv_exact(sock, 8, deadline, clock))
     if n > max_bytes:
         raise WireError(f"message of {n} bytes exceeds the limit of {max_bytes} bytes")
-    return _recv_exact(sock, n, deadline, clock)
+    if max_json is None or n < _HEAD.size:
+        return _recv_exact(sock, n, deadline, clock)
+    head = _recv_exact(sock, _HEAD.size, deadline, clock)
+    _check_head(*_HEAD.unpack(head), max_json)  # before the message's buffer is even allocated
+    buf = bytearray(n)
+    buf[: _HEAD.size] = head
+    _recv_into(sock, memoryview(buf)[_HEAD.size :], deadline, clock)
+    return buf
 
 
-def _recv_exact(sock, n, deadline, clock):
-    chunks = []
-    while n:
+def _recv_exact(sock, n, deadline, clock) -> bytearray:
+    buf = bytearray(n)
+    _recv_into(sock, memoryview(buf), deadline, clock)
+    return buf
+
+
+def _recv_into(sock, view: memoryview, deadline, clock) -> None:
+    """Fill `view` from `sock` (one buffer, no chunks to join: a large message is held once)."""
+    got = 0
+    while got < len(view):
         if deadline is not None:
             left = deadline - clock()
             if left <= 0:
@@ -236,13 +282,11 @@ def _recv_exact(sock, n, deadline, clock):
         else:
             sock.settimeout(None)
         try:
-            chunk = sock.recv(min(n, 1 << 20))
+            n = sock.recv_into(view[got : got + (1 << 20)])
         except socket.timeout:
             raise TimeoutError from None
         except OSError:
             raise EOFError from None
-        if not chunk:
+        if not n:
             raise EOFError
-        chunks.append(chunk)
-        n -= len(chunk)
-    return b"".join(chunks)
+        got += n

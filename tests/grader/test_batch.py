@@ -315,6 +315,20 @@ def test_gradebook_has_one_sorted_row_per_student():
                     ["zoe", "3", "7", "3", "0", "graded", "regression.py is missing"]]
 
 
+def test_instructor_notes_go_to_the_instructors_files_only():
+    """Does grading.json keep the instructor-only notes apart (the student's files never hold them), and
+    does the gradebook, the instructor's, list them after the student's notes?"""
+    from grader.scoring import CheckResult, GradeReport
+
+    report = GradeReport("week1_linear_models", "zoe", [CheckResult("week1.sgd", "update", "passed", 3, 3)],
+                         notes=["regression.py is missing"], instructor_notes=["WARNING: student code was NOT isolated"])
+    m = batch.student_meta(report, "fp")
+    assert m["notes"] == ["regression.py is missing"]
+    assert m["instructor_notes"] == ["WARNING: student code was NOT isolated"]
+    rows = list(csv.reader(io.StringIO(batch.gradebook_csv([m], {}, ["week1.sgd"]))))
+    assert rows[1][-1] == "regression.py is missing; WARNING: student code was NOT isolated"
+
+
 def test_bad_arguments_exit_2(tmp_path):
     """Do an unknown week, a missing folder and --jobs 0 exit with status 2?"""
     out = tmp_path / "out"

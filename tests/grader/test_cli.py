@@ -71,3 +71,59 @@ def test_check_runs_public_checks_only(capsys):
     assert main(["check", "week1", str(REF), "--device", "cpu"]) == 0
     out = capsys.readouterr().out
     assert "Public checks only" in out
+
+
+def test_grading_shows_student_text_on_the_terminal_as_plain_text_only(tmp_path, monkeypatch):
+    """Graded on a colour terminal, does a submission that forges training-progress messages full of escape
+    sequences and markup (tests/hostile/.../sigmoid_forges_progress_messages_with_terminal_escapes.py), prints
+    some and raises some, put no escape sequence of its own on the instructor's terminal (no clipboard write,
+    hyperlink, cleared screen, C1 control or bell), nothing forged at all from the progress messages, and no
+    raw control character into results.json or feedback.md; and is the isolation warning of --isolation
+    rlimits on the terminal only?"""
+    import io
+    import re
+
+    from rich.console import Console
+
+    from grader import cli
+    from grader.course import Week
+
+    week = Week.load("week1", ROOT)
+    sub = cli.apply_known_bad(week, ROOT / "tests" / "hostile" / week.name /
+                              "sigmoid_forges_progress_messages_with_terminal_escapes.py", tmp_path / week.name)
+    escapes = "\\x1b]52;c;ZWNobyBwd25lZA==\\x07 \\x1b[2J\\x1b[H EXC-MARKER \\x9b31m \\x1b]8;;https://evil.example/\\x1b\\\\link"
+    with open(sub / "regression.py", "a") as f:
+        f.write(f'\n\ndef mse_loss(beta, X, y):\n    print("{escapes}", flush=True)\n    import os\n    os._exit(1)\n'
+                f'\n\ndef mse_grad(beta, X, y):\n    raise ValueError("{escapes} [link=https://evil.example/]EXC-LINK[/link]")\n')
+    terminal = io.StringIO()
+    monkeypatch.setattr(cli, "_console", lambda: Console(file=terminal, force_terminal=True, color_system="truecolor",
+                                                         width=160, highlight=False))
+    out, md = tmp_path / "results.json", tmp_path / "feedback.md"
+    assert main(["grade", "week1", str(sub), "--json", str(out), "--markdown", str(md), "--device", "cpu",
+                 "--isolation", "rlimits", "-v"]) == 0
+    shown = terminal.getvalue()
+    for bad in ("\x1b]", "\x1b[2J", "\x1b[H", "\x9b", "\x07"):
+        assert bad not in shown, repr(bad)
+    assert "FORGED" not in shown  # forged progress is dropped, not even shown as text
+    assert "EXC-MARKER" in shown and "\\x1b[2J" in shown  # student text: shown, as text
+    assert "[link=https://evil.example/]EXC-LINK[/link]" in shown
+    assert "Total: 60 / 63" in shown  # sigmoid keeps its points; mse (3) is lost to the exceptions
+    assert "could read every file" in shown
+    raw_controls = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+    for path in (out, md):
+        text = path.read_text(encoding="utf-8")
+        assert "\x1b" not in text and not raw_controls.search(text), path.name
+        assert "could read every file" not in text, path.name
+    data = json.loads(out.read_text())
+    assert not any(raw_controls.search(t["output"]) for t in data["tests"])
+
+
+def test_training_progress_line_is_built_from_numbers_only():
+    """Is the terminal's training status line made from validated numbers, and nothing shown for a forged report?"""
+    from grader.cli import training_line
+
+    line = training_line("week2.train_mlp", {"epoch": 3, "epochs": 10, "loss": 0.25, "elapsed": 1.5, "note": "\x1b[2J"})
+    assert line.plain == "week2.train_mlp: training epoch 3/10, loss 0.2500, 1.5 s"
+    for forged in ({"epoch": "\x1b]52;c;eA==\x07"}, {"epoch": 1, "loss": "[link=https://evil.example]x[/link]"},
+                   "\x1b[2J", {"elapsed": float("nan")}):
+        assert training_line("week2.train_mlp", forged) is None

@@ -3,6 +3,7 @@ as exactly one result with the right status, score and message."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 import time
 from pathlib import Path
@@ -320,3 +321,54 @@ def test_an_import_that_never_ends_times_out_quickly_and_spares_other_modules(we
         else:
             assert r.status == TIMEOUT and r.score == 0
             assert "importing mod.py did not finish within 1 s" in r.output
+
+
+# What a student who remembers every input might hand in: double refuses to answer once it has seen
+# the hidden check's input (7), and says which inputs it saw, in a message students see at once.
+REMEMBERING_MOD = '''
+SEEN = []
+
+
+def crash():
+    return "ok"
+
+
+def double(x):
+    if 7 in SEEN:
+        raise RuntimeError(f"inputs seen before: {SEEN}")
+    SEEN.append(x)
+    return 2 * x
+
+
+def spin():
+    return None
+'''
+
+
+def test_public_checks_run_before_hidden_ones_whatever_the_declaration_order(week, tmp_path, monkeypatch):
+    """Within an exercise, do the public checks run (and are they reported) before the hidden ones even when
+    the hidden ones come first in the list of checks, so that no public message can show a hidden input?"""
+    import grader.engine as engine
+
+    real = engine.load_checks
+    monkeypatch.setattr(engine, "load_checks", lambda folder, include_hidden: list(reversed(real(folder, include_hidden))))
+    folder = write(tmp_path / WEEK, {"mod.py": REMEMBERING_MOD, "other.py": STUDENT_OTHER})
+    report = grade(week, folder)
+    double = [r for r in report.results if r.id == "week1.double"]
+    assert [r.visibility for r in double] == ["public"] * 4 + ["hidden"]
+    assert not any("inputs seen before" in r.output for r in double if r.visibility == "public"), \
+        [r.output for r in double]
+    assert by_name(report)["double(2) is 4"][:2] == (PASSED, 2.0)
+
+
+def test_the_isolation_warning_is_for_the_instructor_only(week, tmp_path):
+    """Graded without bubblewrap, is the warning that student code could read everything an instructor note,
+    shown on the terminal but not in results.json or the student's feedback?"""
+    from grader.report import to_gradescope, to_markdown
+    from grader.sandbox import Limits
+
+    folder = write(tmp_path / WEEK, {"mod.py": SOLUTION_MOD, "other.py": STUDENT_OTHER})
+    report = grade_submission(week, folder, device="cpu", limits=Limits.from_rubric(week.rubric, isolation="rlimits"))
+    assert any("could read every file" in n for n in report.instructor_notes)
+    assert not any("could read" in n for n in report.notes)
+    assert "could read" not in json.dumps(to_gradescope(report)) and "could read" not in to_markdown(report)

@@ -196,7 +196,9 @@ def test_gradescope_results_have_the_expected_fields():
     assert data["execution_time"] == 13
     assert data["visibility"] == "visible"
     assert data["stdout_visibility"] == "hidden"
-    assert "week1_linear_models" in data["output"] and "4.5 / 16" in data["output"]
+    # shown at once: the public checks' points only (the hidden check lost 3 of the 16)
+    assert "week1_linear_models" in data["output"] and "Public checks: 4.5 / 13" in data["output"]
+    assert "16" not in data["output"] and "Hidden checks (3 points)" in data["output"]
     assert "sandbox: running without network isolation" in data["output"]
     tests = data["tests"]
     assert [t["name"] for t in tests] == [r.title for r in make_report().results]
@@ -533,3 +535,75 @@ def test_fence_is_longer_than_any_backtick_run(output):
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
     fence = "`" * max(3, longest + 1)
     assert f"\n{fence}text\n{body.rstrip(chr(10))}\n{fence}\n" in md
+
+
+# ------------------------------------------------------- what students see, and when
+
+ISOLATION = "WARNING: student code was NOT isolated ... could read the solutions"
+
+
+def test_instructor_notes_reach_the_terminal_only():
+    """Are instructor-only notes (the isolation warning) shown on the terminal but kept out of results.json
+    (visible output and tests) and feedback.md, while the student's own notes go everywhere?"""
+    report = make_report(notes=["regression.py is missing from the submission"], instructor_notes=[ISOLATION])
+    assert ISOLATION in table_text(report, verbose=True)
+    assert "regression.py is missing" in table_text(report)
+    data = to_gradescope(report)
+    assert "NOT isolated" not in json.dumps(data) and "solutions" not in json.dumps(data)
+    assert "regression.py is missing" in data["output"]
+    md = to_markdown(report)
+    assert "NOT isolated" not in md and "regression.py is missing" in md
+
+
+def test_visible_output_reveals_nothing_of_hidden_checks():
+    """Does results.json's top-level output (shown at once) give the public checks' points only, saying that
+    hidden checks come with publication, while the score is still the total? Without hidden checks, the total."""
+    hidden_pass = make_report(results=[CheckResult("week1.sgd", "update", "failed", 0, 2),
+                                       CheckResult("week1.sgd", "hidden problem", "passed", 3, 3, "", "hidden")])
+    hidden_fail = make_report(results=[CheckResult("week1.sgd", "update", "failed", 0, 2),
+                                       CheckResult("week1.sgd", "hidden problem", "failed", 0, 3, "got 7", "hidden")])
+    outputs = {to_gradescope(r)["output"] for r in (hidden_pass, hidden_fail)}
+    assert len(outputs) == 1  # the same whatever the hidden check did
+    (output,) = outputs
+    assert "Public checks: 0 / 2" in output and "Hidden checks (3 points)" in output and "published" in output
+    assert to_gradescope(hidden_pass)["score"] == 3
+    assert [t["visibility"] for t in to_gradescope(hidden_fail)["tests"]] == ["visible", "after_published"]
+    public_only = make_report(results=[CheckResult("week1.sgd", "update", "passed", 2, 2)], notes=[])
+    assert to_gradescope(public_only)["output"] == "week1_linear_models: Total: 2 / 2 (100.0%)"
+
+
+ESCAPES = ["\x1b]52;c;ZWNobyBwd25lZA==\x07", "\x1b[2J\x1b[HTotal: 63 / 63", "\x1b]8;;https://evil.example/\x1b\\x\x1b]8;;\x1b\\",
+           "\x9b31m", "\x9d52;c;x\x9c", "\x07", "\x7f", "[link=https://evil.example/]x[/link]"]
+RAW_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def test_results_json_and_feedback_carry_no_raw_control_characters(tmp_path):
+    """Do results.json and feedback.md hold student text (escape sequences, C1 controls, a bell) only as
+    visible text: no raw ESC or C1 in the files' bytes, nor in the strings results.json decodes to?"""
+    text = " ".join(ESCAPES)
+    report = make_report(results=[CheckResult("week1.sgd", "update " + text, "failed", 0, 2, text + "\n" + text),
+                                  CheckResult("week1.adam", "state", "error", 0, 1, text)], notes=[text])
+    write_gradescope(report, tmp_path / "results.json")
+    write_markdown(report, tmp_path / "feedback.md")
+    for name in ("results.json", "feedback.md"):
+        raw = (tmp_path / name).read_bytes()
+        assert b"\x1b" not in raw and b"\x07" not in raw, name
+        assert not RAW_CONTROLS.search(raw.decode("utf-8")), name
+        assert "\\x1b]52" in raw.decode("utf-8").replace("\\\\", "\\"), name  # shown, spelled out
+    data = json.loads((tmp_path / "results.json").read_text())
+    strings = [data["output"]] + [t[k] for t in data["tests"] for k in ("name", "output")]
+    assert not any(RAW_CONTROLS.search(s) for s in strings), strings
+
+
+def test_terminal_shows_student_escapes_as_text():
+    """On a colour terminal, do escape sequences and markup in outputs and notes come out as text, never as
+    sequences the terminal would run (OSC 52, OSC 8, a cleared screen, C1 controls, a bell)?"""
+    text = " ".join(ESCAPES)
+    report = make_report(results=[CheckResult("week1.sgd", "update " + text, "failed", 0, 2, text)],
+                         notes=[text], instructor_notes=[text])
+    buf = io.StringIO()
+    render_table(report, Console(file=buf, force_terminal=True, color_system="truecolor", width=150), verbose=True)
+    out = buf.getvalue()
+    for bad in ("\x1b]", "\x1b[2J", "\x1b[H", "\x9b", "\x9d", "\x07"):
+        assert bad not in out, repr(bad)
+    assert "\\x1b]52" in out and "[link=https://evil.example/]" in out

@@ -4,6 +4,7 @@ one of the sandbox's exceptions."""
 
 from __future__ import annotations
 
+import math
 import os
 import textwrap
 import time
@@ -16,7 +17,7 @@ import grader
 from grader import compare, isolation
 from grader.registry import CheckFailed
 from grader.sandbox import (BadResult, Handle, Limits, NotImplementedYet, Sandbox, Session, StudentCrash,
-                            StudentError, StudentTimeout)
+                            StudentError, StudentTimeout, progress_info)
 
 REPO = Path(grader.__file__).resolve().parent.parent
 FAST = dict(call_seconds=5, import_seconds=5, exercise_seconds=30, memory_mb=1024, cpu_seconds=60,
@@ -733,6 +734,246 @@ def test_missing_module_file_is_reported_at_staging(start):
     sub = start("def f():\n    return 1\n", modules=("mod", "absent"))
     assert sub._sandbox.staged == {"mod": "ok", "absent": "absent.py is missing from the submission"}
     assert sub.mod.f() == 1
+
+
+# --- scratch folders: nothing crosses from one worker to the next -----------------------
+
+LITTER = """
+    import os
+
+    def litter(folders, victim):
+        # In each folder: files (one read-only), a FIFO, a link to a folder outside (never to be
+        # followed), folders without write, or without any, permission, one nested deeper than a
+        # path can name; then the folder itself without write permission.
+        for top in folders:
+            os.chdir(top)
+            with open("inputs.log", "w") as f:
+                f.write("hidden inputs")
+            with open("readonly.log", "w") as f:
+                f.write("hidden inputs")
+            os.chmod("readonly.log", 0o400)
+            os.mkfifo("fifo")
+            os.symlink(victim, "link-to-victim")
+            for name, mode in (("locked", 0o000), ("no-write", 0o500)):
+                os.makedirs(name + "/inner")
+                with open(name + "/inner/inputs.log", "w") as f:
+                    f.write("hidden inputs")
+                os.chmod(name + "/inner", mode)
+                os.chmod(name, mode)
+            os.mkdir("deep")
+            os.chdir("deep")
+            for _ in range(40):  # 40 x 200 characters: far past PATH_MAX (4096)
+                os.mkdir("d" * 200)
+                os.chdir("d" * 200)
+            with open("inputs.log", "w") as f:
+                f.write("hidden inputs")
+            os.chdir(top)
+            os.chmod(top, 0o500)
+        return sorted(os.listdir(folders[0]))
+
+    def listing(folders):
+        out = {}
+        for top in folders:
+            out[top] = sorted(os.listdir(top))
+            with open(os.path.join(top, "fresh.log"), "w") as f:  # still writable
+                f.write("new worker")
+        return out
+"""
+
+
+def test_every_worker_starts_with_empty_scratch_folders(start, request, tmp_path):
+    """Does a new worker find its /tmp (the work folder without bubblewrap) and /dev/shm empty and
+    writable, whatever the last worker left there: read-only files, locked folders, nesting deeper
+    than a path, a read-only /tmp, and a link to a folder outside, which is removed, never followed?"""
+    confined = request.node.callspec.params["start"] == "bubblewrap"
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "keep.txt").write_text("not the sandbox's")
+    first = start(LITTER)
+    work = first._sandbox._inside("work")
+    folders = [work, "/dev/shm"] if confined else [work]
+    assert "deep" in first.mod.litter(folders, str(victim))
+    first.close()
+    second = Session(first._sandbox)
+    try:
+        assert second.mod.listing(folders) == {folder: [] for folder in folders}
+    finally:
+        second.close()
+    assert (victim / "keep.txt").read_text() == "not the sandbox's"
+
+
+def test_a_new_worker_stops_any_worker_still_running(start):
+    """Is a worker that is somehow still running (another session's) killed before the next one starts,
+    so that nothing can write into the scratch folders the new one starts with?"""
+    first = start("""
+        import os
+        def pid():
+            return os.getpid()
+    """)
+    first.mod.pid()
+    old = first._worker
+    second = Session(first._sandbox)
+    try:
+        second.mod.pid()
+        assert not old.alive and old.exit_status is not None
+    finally:
+        second.close()
+
+
+def test_empty_folder_removes_everything_inside_and_keeps_the_folder(tmp_path):
+    """Does child.empty_folder empty a folder (read-only files, locked folders, links never followed)
+    and leave it with the mode asked for; and refuse a link in place of the folder?"""
+    from grader.child import empty_folder
+
+    top, victim = tmp_path / "top", tmp_path / "victim"
+    (top / "a" / "b" / "c").mkdir(parents=True)
+    victim.mkdir()
+    (victim / "keep").write_text("x")
+    (top / "a" / "b" / "c" / "f").write_text("x")
+    (top / "ro").write_text("x")
+    (top / "ro").chmod(0o400)
+    (top / "link").symlink_to(victim)
+    (top / "a" / "link").symlink_to(victim)
+    (top / "a" / "b").chmod(0o000)
+    (top / "a").chmod(0o500)
+    empty_folder(str(top), 0o751)
+    assert list(top.iterdir()) == [] and (top.stat().st_mode & 0o777) == 0o751
+    assert (victim / "keep").read_text() == "x"
+    (tmp_path / "as-link").symlink_to(victim)
+    with pytest.raises(OSError):
+        empty_folder(str(tmp_path / "as-link"))
+    assert (victim / "keep").read_text() == "x"
+
+
+# --- messages the judge refuses ---------------------------------------------------------
+
+FLOOD_MODULE = """
+import struct, sys
+
+def ok():
+    return "ok"
+
+def flood(megabytes):
+    # The worker's own socket (its Worker object, found up the stack), and a frame announcing
+    # that many megabytes of JSON: one array of empty lists, streamed in small chunks.
+    f = sys._getframe()
+    while not (hasattr(f.f_locals.get("self"), "sock") and hasattr(f.f_locals.get("self"), "progress")):
+        f = f.f_back
+    sock = f.f_locals["self"].sock
+    lists = ((megabytes << 20) - 4) // 3
+    doc_len = 3 * lists + 4
+    sock.sendall(struct.pack("<QQQ", 16 + doc_len, doc_len, 0) + b"[")
+    for _ in range(lists >> 16):
+        sock.sendall(b"[]," * (1 << 16))
+    sock.sendall(b"[]," * (lists & 0xFFFF) + b"[]]")
+    return "sent"
+"""
+
+FLOOD_JUDGE = """
+import json, resource, sys
+from grader.sandbox import BadResult, Limits, Sandbox, Session
+
+sub, megabytes = sys.argv[1], int(sys.argv[2])
+limits = Limits(isolation="rlimits", call_seconds=600, exercise_seconds=1200, memory_mb=2048, message_mb=512)
+with Sandbox(sub, "pkg", ["mod"], limits) as sandbox:
+    session = Session(sandbox)
+    session.mod.ok()  # the worker is up and one answer has been decoded
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    try:
+        outcome = session.mod.flood(megabytes)
+    except BadResult as e:
+        outcome = "BadResult: " + e.message
+    grown = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    after = session.mod.ok()
+    session.close()
+print(json.dumps({"grown_mb": grown / 1024, "outcome": outcome, "after": after}))
+"""
+
+
+def test_a_250_mb_frame_of_empty_lists_is_refused_with_bounded_judge_memory(tmp_path):
+    """Does a worker that writes a frame of 250 MB of empty JSON lists (7 GB and 3 minutes of the judge's
+    before) get a BadResult saying why, with the judge's peak memory barely growing and the next call
+    answered by a fresh worker? (The judge runs in a process of its own, whose peak RSS is its own.)"""
+    import json
+    import subprocess
+    import sys
+
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "mod.py").write_text(FLOOD_MODULE)
+    done = subprocess.run([sys.executable, "-c", FLOOD_JUDGE, str(tmp_path / "sub"), "250"], capture_output=True,
+                          text=True, timeout=600, cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["outcome"].startswith("BadResult: sent a result the grader cannot read"), result
+    assert "over the limit of" in result["outcome"], result
+    assert result["after"] == "ok"
+    assert result["grown_mb"] < 100, result  # generous: the frame is refused from its first 24 bytes
+
+
+def test_a_result_with_too_much_plain_data_outside_arrays_is_a_clear_bad_result(start):
+    """Does an honest result holding more than MAX_JSON_BYTES of lists (not arrays) come back as a
+    BadResult that says to return arrays, with the worker still serving?"""
+    sub = start("""
+        def many_floats():
+            return [1 / 3] * 500_000   # about 9.5 MB of JSON numbers
+        def ok():
+            return "ok"
+    """)
+    with pytest.raises(BadResult, match="over the limit of .*return large results as NumPy arrays"):
+        sub.mod.many_floats()
+    assert sub.mod.ok() == "ok"
+
+
+# --- progress reports -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ({"epoch": 3, "epochs": 10, "loss": 0.25, "elapsed": 1.5}, {"epoch": 3, "epochs": 10, "loss": 0.25, "elapsed": 1.5}),
+    ({"epoch": np.int64(3), "epochs": 10.0, "loss": np.float32(0.5)}, {"epoch": 3, "epochs": 10, "loss": 0.5}),
+    ({"epoch": 1, "loss": float("nan")}, "nan loss"),
+    ({"epoch": 1, "extra": "\x1b[2J"}, {"epoch": 1}),
+    ({"epoch": "\x1b]52;c;ZXZpbA==\x07", "epochs": 10}, None),
+    ({"epoch": 1, "epochs": "\x1b[2J\x1b[HTotal: 63 / 63"}, None),
+    ({"epoch": 1, "loss": "[link=https://evil.example]x[/link]"}, None),
+    ({"epoch": True}, None),
+    ({"epoch": 1.5}, None),
+    ({"epoch": -1}, None),
+    ({"elapsed": float("inf")}, None),
+    ({"elapsed": -2.0}, None),
+    ({"loss": [0.5]}, None),
+    ({"other": 1}, None),
+    ("\x1b[2J", None),
+    ([1, 2], None),
+])
+def test_progress_reports_are_numbers_or_nothing(raw, expected):
+    """Is a progress report from the worker kept only as the numbers it should be, and dropped whole when
+    any field is something else (a string of escape sequences, markup, a bool, a list)?"""
+    info = progress_info(raw)
+    if expected == "nan loss":
+        assert info["epoch"] == 1 and math.isnan(info["loss"])
+    else:
+        assert info == expected
+        assert info is None or all(type(v) in (int, float) for v in info.values())
+
+
+def test_forged_progress_from_the_worker_is_a_malformed_answer(start):
+    """Training progress comes from the judge's own loop: does a worker that writes progress frames of
+    its own on its socket get a malformed-answer failure, with nothing shown, and a fresh worker after?"""
+    sub = start("""
+        import gc
+        def forge():
+            worker = next(o for o in gc.get_objects() if type(o).__name__ == "Worker" and hasattr(o, "sock"))
+            frame = worker.send.__globals__["wire"]
+            frame.send(worker.sock, frame.encode({"progress": {"epoch": "\\x1b[2J", "epochs": 2}}))
+            return "done"
+        def ok():
+            return "ok"
+    """)
+    seen = []
+    sub.on_progress = seen.append
+    with pytest.raises(BadResult, match="malformed answer"):
+        sub.mod.forge()
+    assert seen == [] and sub.mod.ok() == "ok"
 
 
 # --- speed ------------------------------------------------------------------------------

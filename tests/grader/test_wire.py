@@ -9,6 +9,7 @@ import os
 import pickle
 import struct
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -472,3 +473,92 @@ def test_object_arrays_of_numbers_travel_as_numbers():
     for odd in (np.array(["a", 1.0], dtype=object), np.array([Number(1.0)], dtype=object)):
         with pytest.raises(wire.Unencodable):
             wire.encode(odd)
+
+
+# --- the JSON part is capped (arrays travel as buffers) --------------------------------
+
+
+def empty_lists(n: int) -> str:
+    """A JSON array of n empty lists: 3 bytes of message per Python list of 64 bytes."""
+    return "[" + "[]," * (n - 1) + "[]]"
+
+
+@pytest.fixture
+def no_parsing(monkeypatch):
+    """json.loads fails the test if wire calls it: what is refused must be refused unparsed."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("the JSON part was parsed")
+
+    monkeypatch.setattr(wire.json, "loads", refuse)
+
+
+def test_a_json_part_over_the_cap_is_refused_unparsed(no_parsing):
+    """Is a message whose JSON part is over MAX_JSON_BYTES refused, saying so, before it is parsed?"""
+    doc = empty_lists(wire.MAX_JSON_BYTES // 3 + 2)
+    assert len(doc) > wire.MAX_JSON_BYTES
+    with pytest.raises(WireError, match="over the limit of .*NumPy arrays"):
+        decode(message(doc))
+
+
+def test_more_lists_than_max_nodes_are_refused_unparsed(no_parsing):
+    """Under the cap but with more lists than MAX_NODES (each a 64-byte Python object): refused unparsed?"""
+    doc = empty_lists(wire.MAX_NODES + 1)
+    assert len(doc) <= wire.MAX_JSON_BYTES
+    with pytest.raises(WireError, match="too many parts"):
+        decode(message(doc))
+
+
+def test_deep_nesting_within_the_cap_is_refused():
+    """Is JSON nested as deep as the cap allows ("[[[[…") refused, by the parser's own recursion limit?"""
+    depth = wire.MAX_JSON_BYTES // 2
+    with pytest.raises(WireError):
+        decode(message("[" * depth + "]" * depth))
+
+
+def test_the_cap_holds_the_largest_numeric_answer_even_as_a_list():
+    """Does the largest numeric result a check asks for (week 3's conv2d_forward, 111 616 numbers)
+    still fit under the cap if a student returns it as nested Python lists of float64s?"""
+    values = -np.random.default_rng(0).random(size=(4, 4, 6976)) * 1e-7  # the longest reprs: -1.2345678901234567e-08
+    as_lists = values.tolist()
+    raw = encode(as_lists)
+    assert wire.json_size(raw) < wire.MAX_JSON_BYTES / 2
+    assert decode(raw) == as_lists
+
+
+def framed(payload: bytes) -> bytes:
+    return struct.pack("<Q", len(payload)) + payload
+
+
+def test_recv_refuses_a_frame_from_its_header_without_reading_it():
+    """Does recv with max_json refuse a frame that announces a 250 MB JSON part after reading its first
+    24 bytes (the rest is never sent here: reading on would time out instead)?"""
+    import socket
+
+    a, b = socket.socketpair()
+    try:
+        doc_len = 250 << 20
+        a.sendall(struct.pack("<QQQ", 16 + doc_len, doc_len, 0) + b"[[],[],")
+        with pytest.raises(WireError, match="over the limit"):
+            wire.recv(b, 256 << 20, deadline=time.monotonic() + 60, clock=time.monotonic, max_json=wire.MAX_JSON_BYTES)
+    finally:
+        a.close()
+        b.close()
+
+
+def test_recv_returns_messages_whole_with_and_without_the_header_check():
+    """Do messages (arrays, nested data, an empty one) arrive intact through recv, with max_json and without?"""
+    import socket
+    import threading
+
+    values = [{"a": np.arange(300_000, dtype=np.float64).reshape(600, 500), "b": [1, 2.5, "x"]}, None, []]
+    a, b = socket.socketpair()
+    try:
+        sender = threading.Thread(target=lambda: [wire.send(a, encode(v)) for v in values * 2])
+        sender.start()
+        got = [decode(wire.recv(b, 256 << 20, max_json=wire.MAX_JSON_BYTES if i < 3 else None)) for i in range(6)]
+        sender.join()
+    finally:
+        a.close()
+        b.close()
+    for x, y in zip(got, values * 2):
+        assert same(x, y)
