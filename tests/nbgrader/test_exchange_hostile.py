@@ -36,8 +36,11 @@ STAMP = "2025-03-01 12:00:00.000000 UTC"
 
 def other_user() -> str:
     """A user of this machine other than the one running the tests (the victim's id)."""
-    return next(u.pw_name for u in sorted(pwd.getpwall(), key=lambda u: u.pw_uid)
-                if u.pw_uid != os.geteuid() and u.pw_name.isalnum())
+    name = next((u.pw_name for u in sorted(pwd.getpwall(), key=lambda u: u.pw_uid)
+                 if u.pw_uid != os.geteuid() and u.pw_name.isalnum()), None)
+    if name is None:
+        pytest.skip("this machine has no other user to name as a student")
+    return name
 
 
 def inbound_submission(inbound, student: str, files: dict, stamp: str = STAMP, timestamp_txt: str | None = None):
