@@ -4,7 +4,15 @@ Submissions. SUBMISSIONS_DIR holds one entry per student: a folder (the week's m
 files in it, or in a ``<week folder>/`` inside it) or a ``<student>.zip`` (the modules at
 its top or under one folder). An nbgrader course (a folder holding ``submitted/``, or the
 ``submitted/`` folder itself) is read as ``submitted/<student>/<week>/``. The student id
-names the results folder, so ids that are not safe folder names are refused.
+names the results folder, so ids that are not safe folder names are refused. An entry
+holds only its student's own work: no symbolic link is followed from it down (the sandbox
+opens every folder and file without following one), and what may be someone else's work
+(a link and its target, files of another owner, in an nbgrader course the exchange's
+evidence) is flagged for the instructor (`grader.provenance`; `grading.json`'s ``flags``,
+never the student's files).
+
+Isolation. A class is graded under bubblewrap, or with rlimits only when asked for
+explicitly; "auto" does not fall back (`class_isolation`).
 
 Results. Each student gets ``RESULTS_DIR/<student>/`` with ``results.json`` (Gradescope),
 ``feedback.md`` and ``grading.json`` (what the class summary needs, and the fingerprint
@@ -57,6 +65,7 @@ from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from .course import Week
+from .provenance import Vetting, exchange_inbound, vet_entry, vet_nbgrader
 from .report import (atomic_write, format_points, md_code, md_inline, printable, to_gradescope, write_gradescope,
                      write_markdown)
 from .scoring import ERROR, NOT_IMPLEMENTED, PASSED, TIMEOUT, GradeReport
@@ -84,10 +93,13 @@ HANG_JUDGE_ENV = "DLGRADE_TEST_HANG_JUDGE"  # test hook: a judge given this stud
 
 @dataclass(frozen=True)
 class Submission:
-    """One student's submission: a folder holding the module files, or a zip."""
+    """One student's submission: a folder holding the module files, or a zip. `entry` is
+    the student's own entry in SUBMISSIONS_DIR (their folder, ``submitted/<student>/``, or
+    the zip), from which grading follows no symbolic link; None: `path` is followed as given."""
 
     student: str
     path: Path
+    entry: Path | None = None
 
     @property
     def is_zip(self) -> bool:
@@ -100,6 +112,7 @@ class Discovery:
 
     layout: str  # "folders" or "nbgrader"
     submissions: list[Submission] = field(default_factory=list)
+    root: Path | None = None  # the folder whose entries are the students (SUBMISSIONS_DIR, or submitted/)
     refused: list[tuple[str, str]] = field(default_factory=list)
     ignored: list[tuple[str, str]] = field(default_factory=list)
 
@@ -122,7 +135,7 @@ def discover(week: Week, submissions_dir: str | Path, exclude: Path | None = Non
         root, layout = root / "submitted", "nbgrader"
     else:
         layout = "nbgrader" if root.name == "submitted" else "folders"
-    found = Discovery(layout)
+    found = Discovery(layout, root=root)
     candidates: list[tuple[str, Submission]] = []
     for entry in sorted(root.iterdir(), key=lambda p: p.name):
         name = entry.name
@@ -133,9 +146,9 @@ def discover(week: Week, submissions_dir: str | Path, exclude: Path | None = Non
             if not inner and layout == "nbgrader":
                 found.ignored.append((name, f"no {week.name}/ folder (nothing submitted for this week)"))
                 continue
-            candidates.append((name, Submission(name, inner[0] if inner else entry)))
+            candidates.append((name, Submission(name, inner[0] if inner else entry, entry)))
         elif entry.is_file() and name.lower().endswith(".zip"):
-            candidates.append((name, Submission(name[:-4], entry)))
+            candidates.append((name, Submission(name[:-4], entry, entry)))
         else:
             found.ignored.append((name, "neither a folder nor a .zip file"))
     same: dict[str, list[str]] = {}
@@ -155,6 +168,10 @@ def discover(week: Week, submissions_dir: str | Path, exclude: Path | None = Non
 
 
 # ------------------------------------------------------------------------------ zips
+
+
+def _open_nofollow(path, flags: int) -> int:
+    return os.open(path, flags | os.O_NOFOLLOW)
 
 
 def _is_symlink(info: zipfile.ZipInfo) -> bool:
@@ -184,7 +201,10 @@ def extract_zip(zip_path: Path, dest: Path, modules: list[str], *, week_names: t
     label, wanted = zip_path.name, {f"{m}.py" for m in modules}
     notes: list[str] = []
     try:
-        with zipfile.ZipFile(zip_path) as zf:
+        if os.path.islink(zip_path):
+            return [f"{label} is a symbolic link, which grading never follows: nothing was graded. "
+                    "Submit the zip file itself."]
+        with open(zip_path, "rb", opener=_open_nofollow) as raw, zipfile.ZipFile(raw) as zf:
             infos = zf.infolist()
             if len(infos) > max_members:
                 return [f"{label} has {len(infos)} entries, more than the {max_members} allowed; "
@@ -257,10 +277,13 @@ def _hash_file(h, path: Path) -> None:
             h.update(block)
 
 
-def fingerprint(sub: Submission, modules: list[str], key: str) -> str:
+def fingerprint(sub: Submission, modules: list[str], key: str, vetting: Vetting | None = None) -> str:
     """sha256 of `key` (`grading_key`) and what the student submitted: the zip's bytes,
-    or each module file's content (or whether it is missing, a link, not a file)."""
+    or each module file's content (or whether it is missing, a link, not a file), and
+    what `vetting` found (links on the way to them, other owners, refused modules)."""
     h = hashlib.sha256(f"{key}\0{sub.student}\0".encode())
+    if vetting:
+        h.update(f"vetting\0{vetting.digest()}\0".encode())
     if sub.is_zip:
         h.update(b"zip\0")
         _hash_file(h, sub.path)
@@ -337,9 +360,10 @@ def exercise_hint(checks: list) -> str:
 # ------------------------------------------------------------------- one student
 
 
-def student_meta(report: GradeReport, fp: str) -> dict:
+def student_meta(report: GradeReport, fp: str, flags: list[str] = ()) -> dict:
     """What `grading.json` holds: the fingerprint and what the class summary needs. Scores
-    are those of results.json (each test rounded to 4 decimals, then added up)."""
+    are those of results.json (each test rounded to 4 decimals, then added up). `flags` are
+    for the instructor only (`grader.provenance`); the student's files never show them."""
     gradescope = to_gradescope(report)
     points: dict[str, float] = {}
     for t in gradescope["tests"]:
@@ -347,7 +371,7 @@ def student_meta(report: GradeReport, fp: str) -> dict:
     return {
         "format": META_FORMAT, "student": report.submission, "week": report.week, "fingerprint": fp,
         "score": gradescope["score"], "max_score": round(report.max_score, 4),
-        "isolation": getattr(report, "isolation", "") or "", "notes": list(report.notes),
+        "isolation": getattr(report, "isolation", "") or "", "notes": list(report.notes), "flags": list(flags),
         "instructor_notes": list(report.instructor_notes),  # grading.json and gradebook.csv are the instructor's
         "exercises": [{"id": ex.id, "score": round(points.get(ex.id, 0.0), 4), "max_score": round(ex.max_score, 4),
                        "status": ex.status,
@@ -435,25 +459,29 @@ def scratch_dir(results_dir: Path) -> Path:
 
 
 def grade_student(week: Week, sub: Submission, results_dir: Path, fp: str, *, device: str = "auto",
-                  limits=None) -> dict:
-    """Grade one submission and write its files; returns its grading.json. Raises what
-    `grade_submission` raises when grading itself fails (the student stays unfinished)."""
+                  limits=None, vetting: Vetting | None = None) -> dict:
+    """Grade one submission and write its files; returns its grading.json. No symbolic
+    link is followed from the student's entry down; `vetting` (`vet`) says which modules
+    not to grade and what to flag. Raises what `grade_submission` raises when grading
+    itself fails (the student stays unfinished)."""
     from .engine import grade_submission
 
+    vetting = vetting or Vetting()
     student_dir = results_dir / sub.student
     student_dir.mkdir(exist_ok=True)
     invalidate(student_dir)
     _reset_random_state()
     with tempfile.TemporaryDirectory(prefix="dlgrade-batch-") as tmp:
-        notes, folder = [], sub.path
-        if sub.is_zip:
-            folder = Path(tmp) / sub.student
+        notes, folder, root = [], sub.path, sub.entry
+        if sub.is_zip:  # extract_zip opens no link
+            folder, root = Path(tmp) / sub.student, None
             folder.mkdir()
             notes = extract_zip(sub.path, folder, week.modules, week_names=(week.name, week.short))
-        report = grade_submission(week, folder, mode="grade", device=device, limits=limits)
+        report = grade_submission(week, folder, mode="grade", device=device, limits=limits, root=root,
+                                  refused=vetting.refused)
     report.submission = sub.student
     report.notes = notes + report.notes
-    meta = student_meta(report, fp)
+    meta = student_meta(report, fp, vetting.flags)
     write_student(report, student_dir, meta)
     return meta
 
@@ -483,7 +511,8 @@ def _judge_main(conn, config: dict) -> None:
             return
         if task is None:
             return
-        student, path, fp = task
+        student, path, fp, *more = task
+        extra = more[0] if more else {}
         if student in os.environ.get(KILL_JUDGE_ENV, "").split(","):
             os.kill(os.getpid(), signal.SIGKILL)
         if student in os.environ.get(HANG_JUDGE_ENV, "").split(","):
@@ -491,8 +520,10 @@ def _judge_main(conn, config: dict) -> None:
             while True:
                 time.sleep(60)
         try:
-            meta = grade_student(week, Submission(student, Path(path)), results_dir, fp, device=opts["device"],
-                                 limits=limits)
+            entry = Path(extra["entry"]) if extra.get("entry") else None
+            vetting = Vetting(extra.get("refused", {}), extra.get("flags", []))
+            meta = grade_student(week, Submission(student, Path(path), entry), results_dir, fp,
+                                 device=opts["device"], limits=limits, vetting=vetting)
             reply = ("done", student, meta["score"], meta["max_score"])
         except Exception as e:  # a grader problem, not the student's: report it, leave them unfinished
             line = traceback.format_exception_only(type(e), e)[-1].strip()
@@ -511,7 +542,7 @@ class _Judge:
         self.process = ctx.Process(target=_judge_main, args=(theirs, config), name="dlgrade-judge", daemon=True)
         self.process.start()
         theirs.close()
-        self.task: tuple | None = None  # (student, path, fingerprint) being graded
+        self.task: tuple | None = None  # (student, path, fingerprint[, details]) being graded
         self.ready = False  # it has loaded the week
         self.since = 0.0  # when it was given its task (time.monotonic)
         self.overdue = False  # killed for taking longer than a student may
@@ -563,7 +594,8 @@ def student_seconds(week: Week, limits) -> float:
 def run_judges(tasks: list[tuple[str, str, str]], jobs: int, config: dict,
                on_result: Callable[[str, str, tuple], None], max_start_failures: int = 3,
                max_seconds: float | None = None) -> None:
-    """Grade `tasks` ((student, path, fingerprint) each) with up to `jobs` judge processes.
+    """Grade `tasks` ((student, path, fingerprint) each, and optionally a dict with the student's
+    "entry", the modules "refused" and the "flags" of `vet`) with up to `jobs` judge processes.
 
     `on_result(kind, student, details)` hears of each task once: ("done", (score,
     max_score)) or ("failed", (why,)). A judge that dies, or that is still grading
@@ -644,10 +676,12 @@ def run_judges(tasks: list[tuple[str, str, str]], jobs: int, config: dict,
 # ------------------------------------------------------------------- the class
 
 
-def class_summary(week: str, metas: list[dict], not_graded: dict[str, str], refused: list[tuple[str, str]]) -> dict:
+def class_summary(week: str, metas: list[dict], not_graded: dict[str, str], refused: list[tuple[str, str]],
+                  notes: list[str] = ()) -> dict:
     """The class summary (summary.json) from the graded students' grading.json files:
     score statistics, per exercise how many lost points and the most common hints,
-    the isolation student code ran under, and who was not graded or refused."""
+    the isolation student code ran under, who was flagged (`grader.provenance`), who was
+    not graded or refused, and `notes` about the run."""
     scores = [m["score"] for m in metas]
     max_score = max((m["max_score"] for m in metas), default=0.0)
     order: list[str] = []
@@ -677,6 +711,9 @@ def class_summary(week: str, metas: list[dict], not_graded: dict[str, str], refu
         "exercises": exercises,
         "not_graded": [{"student": s, "why": not_graded[s]} for s in sorted(not_graded)],
         "refused": [{"name": n, "why": why} for n, why in refused],
+        "flagged": [{"student": m["student"], "flags": list(m["flags"])}
+                    for m in sorted(metas, key=lambda m: m["student"]) if m.get("flags")],
+        "notes": list(notes),
     }
 
 
@@ -730,6 +767,14 @@ def summary_markdown(summary: dict) -> str:
     if summary["refused"]:
         out += ["## Refused", ""]
         out += [f"- {md_code(r['name'])}: {md_inline(r['why'])}" for r in summary["refused"]] + [""]
+    if summary.get("flagged"):
+        out += ["## Flagged: look before publishing", "",
+                "Submissions that may hold someone else's work (links, other owners, copies of the reference). "
+                "The students do not see these lines.", ""]
+        out += [f"- {md_code(f['student'])}: {md_inline(flag)}" for f in summary["flagged"] for flag in f["flags"]]
+        out.append("")
+    if summary.get("notes"):
+        out += ["## Notes", ""] + [f"- {md_inline(n)}" for n in summary["notes"]] + [""]
     return "\n".join(out)
 
 
@@ -743,7 +788,9 @@ def gradebook_csv(metas: list[dict], not_graded: dict[str, str], exercises: list
         if student in rows:
             m = rows[student]
             points = {e["id"]: format_points(e["score"]) for e in m["exercises"]}
-            notes = "; ".join(" ".join(printable(n).split()) for n in [*m["notes"], *m.get("instructor_notes", [])])
+            notes = "; ".join(" ".join(printable(n).split())
+                              for n in [*m["notes"], *m.get("instructor_notes", []),
+                                        *(f"FLAGGED: {f}" for f in m.get("flags", ()))])
             w.writerow([student, format_points(m["score"]), format_points(m["max_score"]),
                         *(points.get(e, "") for e in exercises), "graded", notes])
         else:
@@ -774,9 +821,9 @@ def histogram_png(scores: list[float], max_score: float, title: str) -> bytes:
 
 
 def write_class_files(results_dir: Path, week: Week, metas: list[dict], not_graded: dict[str, str],
-                      refused: list[tuple[str, str]]) -> dict:
+                      refused: list[tuple[str, str]], notes: list[str] = ()) -> dict:
     """Rebuild gradebook.csv, summary.md, summary.json and histogram.png; returns the summary."""
-    summary = class_summary(week.name, metas, not_graded, refused)
+    summary = class_summary(week.name, metas, not_graded, refused, notes)
     exercises = [e["id"] for e in summary["exercises"]] or list(week.exercise_modules)
     atomic_write(results_dir / GRADEBOOK, lambda f: f.write(gradebook_csv(metas, not_graded, exercises)))
     write_json(results_dir / SUMMARY_JSON, summary)
@@ -801,6 +848,7 @@ class BatchRun:
     graded: int = 0
     failed: dict[str, str] = field(default_factory=dict)  # student -> why they could not be graded
     interrupted: bool = False
+    notes: list[str] = field(default_factory=list)  # about the whole run, for the instructor
 
     @property
     def complete(self) -> bool:
@@ -810,6 +858,40 @@ class BatchRun:
 class BatchError(Exception):
     """The batch cannot run at all (another run holds the results folder, or the
     isolation asked for is not available)."""
+
+
+def class_isolation(week: Week, requested: str | None) -> str:
+    """The isolation a whole class is graded under: "rlimits" only when asked for on the
+    command line (`requested`), else "bubblewrap", which must run here. Unlike a single
+    grading, "auto" never falls back: without bubblewrap every submission could read the
+    reference solutions and the other students' files and results. Raises BatchError."""
+    from . import isolation
+    from .sandbox import Limits
+
+    if requested == "rlimits":
+        return "rlimits"
+    if requested is None and Limits.from_rubric(week.rubric).isolation == "rlimits":
+        raise BatchError(f"{week.name}'s rubric sets isolation = \"rlimits\"; grading a whole class without "
+                         "bubblewrap must be asked for on the command line: pass --isolation rlimits")
+    ok, why = isolation.probe()
+    if not ok:
+        raise BatchError(f"{why}, and a whole class is never graded without it: each submission could read the "
+                         "reference solutions and the other students' files and results. Install bubblewrap "
+                         "(Debian/Ubuntu: apt-get install bubblewrap), or pass --isolation rlimits to grade with "
+                         "resource limits only, knowingly.")
+    return "bubblewrap"
+
+
+def vet(week: Week, sub: Submission, inbound: Path | None = None, nbgrader: bool = False) -> Vetting:
+    """What grading must know of `sub` before it starts (`grader.provenance`): links on the
+    way to its files and other owners, and in an nbgrader course copies of the reference and
+    the student's inbound submissions."""
+    if sub.entry is None:
+        return Vetting()
+    if nbgrader and not sub.is_zip:
+        return vet_nbgrader(week, sub.student, sub.path, inbound)
+    files = [] if sub.is_zip else [sub.path / f"{m}.py" for m in week.modules]
+    return vet_entry(sub.student, sub.entry, sub.path, files)
 
 
 def resolved_isolation(requested: str | None) -> str:
@@ -871,7 +953,9 @@ def grade_all(week: Week, submissions_dir: str | Path, results_dir: str | Path, 
               isolation: str | None = None, student_timeout: float | None = None,
               progress: Progress | None = None) -> BatchRun:
     """Grade every submission in `submissions_dir` into `results_dir`, resuming a
-    previous run there (see the module's docstring), and rebuild the class files."""
+    previous run there (see the module's docstring), and rebuild the class files.
+    Student code runs under bubblewrap unless `isolation` is "rlimits" (`class_isolation`:
+    "auto" does not fall back); BatchError when that cannot be."""
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
     lock = open(results_dir / LOCK, "a")
@@ -882,7 +966,7 @@ def grade_all(week: Week, submissions_dir: str | Path, results_dir: str | Path, 
             raise BatchError(f"another grade-all is writing to {results_dir}") from None
         return _grade_all(week, Path(submissions_dir), results_dir.resolve(), jobs or os.cpu_count() or 1,
                           {"device": device, "call_timeout": call_timeout, "memory_mb": memory_mb,
-                           "isolation": isolation}, progress, student_timeout)
+                           "isolation": class_isolation(week, isolation)}, progress, student_timeout)
     finally:
         lock.close()
 
@@ -892,9 +976,16 @@ def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, jobs: int, 
     found = discover(week, submissions_dir, exclude=results_dir)
     clean_stray_files(results_dir)
     key = grading_key(week, {**options, "isolation": resolved_isolation(options["isolation"])})
-    prints = {s.student: fingerprint(s, week.modules, key) for s in found.submissions}
+    nbgrader, inbound, notes = found.layout == "nbgrader", None, []
+    if nbgrader and found.root is not None:
+        inbound, why = exchange_inbound(found.root.parent)
+        if inbound is None:
+            notes.append(f"the nbgrader exchange was not checked ({why}): symbolic links and other owners in the "
+                         "students' inbound submissions could not be looked for")
+    vetted = {s.student: vet(week, s, inbound, nbgrader) for s in found.submissions}
+    prints = {s.student: fingerprint(s, week.modules, key, vetted[s.student]) for s in found.submissions}
     todo = [s for s in found.submissions if finished(results_dir / s.student, prints[s.student]) is None]
-    run = BatchRun(found, {}, skipped=len(found.submissions) - len(todo))
+    run = BatchRun(found, {}, skipped=len(found.submissions) - len(todo), notes=notes)
 
     def on_result(kind: str, student: str, details: tuple) -> None:
         if kind == "done":
@@ -923,8 +1014,10 @@ def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, jobs: int, 
 
                 student_timeout = student_seconds(week, Limits.from_rubric(
                     week.rubric, call_seconds=options["call_timeout"], memory_mb=options["memory_mb"]))
-            run_judges([(s.student, str(s.path), prints[s.student]) for s in todo], jobs, config, on_result,
-                       max_seconds=student_timeout)
+            details = {s.student: {"entry": str(s.entry) if s.entry else "", "refused": vetted[s.student].refused,
+                                   "flags": vetted[s.student].flags} for s in todo}
+            run_judges([(s.student, str(s.path), prints[s.student], details[s.student]) for s in todo], jobs,
+                       config, on_result, max_seconds=student_timeout)
     except KeyboardInterrupt:
         run.interrupted = True
     finally:
@@ -938,7 +1031,7 @@ def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, jobs: int, 
             metas.append(meta)
         else:
             not_graded[s.student] = run.failed.get(s.student) or "not graded yet (the run was interrupted)"
-    run.summary = write_class_files(results_dir, week, metas, not_graded, found.refused)
+    run.summary = write_class_files(results_dir, week, metas, not_graded, found.refused, run.notes)
     return run
 
 
@@ -956,6 +1049,11 @@ def render_run(run: BatchRun, results_dir: Path, console, verbose: bool = False)
         say(f"ignored {printable(name)!r}: {why}", "dim")
     for student, why in sorted(run.failed.items()):
         say(f"could not grade {student}: {why}", "red")
+    for f in s.get("flagged", ()):
+        for flag in f["flags"]:
+            say(f"flagged {f['student']}: {printable(flag)}", "yellow")
+    for note in s.get("notes", ()):
+        say(f"note: {printable(note)}", "yellow")
     line = f"{s['week']}: {s['graded']} graded ({s['graded'] - run.skipped} in this run, {run.skipped} unchanged)"
     if s["graded"]:
         line += f", mean {format_points(s['mean'])} / {format_points(s['max_score'])}"

@@ -255,19 +255,29 @@ def _first_feedback(result) -> str:
     return f"{first.id}: {text}{more}"
 
 
+def add_isolation_option(parser, whole_class: bool = False) -> None:
+    """--isolation. Grading a whole class never falls back to rlimits on its own."""
+    if whole_class:
+        text = ("how student code is confined: bubblewrap (default; auto means the same here: a whole class is "
+                "never graded without it unless you ask) or rlimits (resource limits only: every submission "
+                "could read the solutions and other students' files)")
+    else:
+        text = ("how student code is confined: bubblewrap (required), rlimits (resource limits only) "
+                "or auto (default: bubblewrap where it runs, else rlimits with a warning)")
+    parser.add_argument("--isolation", choices=["auto", "bubblewrap", "rlimits"], default=None, help=text)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="dlgrade", description="Grade Introduction to Deep Learning exercises.")
     p.add_argument("--course", help="the course folder (holding assignments/); found automatically by default")
     sub = p.add_subparsers(dest="command", required=True)
 
-    def common(q):
+    def common(q, whole_class=False):
         q.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
                        help="where training runs happen (default: CUDA when available)")
         q.add_argument("--call-timeout", type=float, default=None, help="seconds allowed per call into student code")
         q.add_argument("--memory-mb", type=int, default=None, help="memory limit of the student process, in MB")
-        q.add_argument("--isolation", choices=["auto", "bubblewrap", "rlimits"], default=None,
-                       help="how student code is confined: bubblewrap (required), rlimits (resource limits only) "
-                            "or auto (default: bubblewrap where it runs, else rlimits with a warning)")
+        add_isolation_option(q, whole_class)
         q.add_argument("-v", "--verbose", action="store_true", help="show every check and its full feedback")
 
     g = sub.add_parser("grade", help="grade one submission with all checks")
@@ -284,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     ga.add_argument("--out", required=True, help="results folder: <student>/results.json, gradebook.csv, summary.md")
     ga.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="judge processes grading in parallel (default: the number of cores)")
-    common(ga)
+    common(ga, whole_class=True)
     ga.add_argument("--student-timeout", type=float, default=None,
                     help="seconds one student's grading may take before its judge is presumed stuck and replaced "
                          "(default: twice the most the week's limits allow)")

@@ -64,17 +64,23 @@ def run_order(checks: list[Check]) -> list[Check]:
 def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "grade", device: str = "auto",
                      limits: Limits | None = None, progress: Callable[[str, int, int], None] | None = None,
                      only: set[str] | None = None,
-                     on_training: Callable[[str, dict], None] | None = None) -> GradeReport:
+                     on_training: Callable[[str, dict], None] | None = None, root: str | Path | None = None,
+                     refused: dict[str, str] | None = None) -> GradeReport:
     """Grade `submission_dir` for `week`.
 
     `mode` is "grade" (public and hidden checks; the reference solution is
     available to hidden checks) or "check" (public checks only, as a student runs
     them). `only` limits grading to those exercise ids. `on_training(exercise,
     info)` receives the progress of training runs (epoch, epochs, loss, elapsed).
-    Returns a GradeReport with one result per check, in the order they ran: exercises in
-    teaching order, and within each its public checks, then its hidden ones (`run_order`).
-    Notes for the student go to `notes`; what only the instructor may see (that student code
-    was not isolated, that it killed the sandbox) to `instructor_notes`. Never raises for
+    `root` is the student's own entry when grading a class (their folder, holding
+    `submission_dir` or equal to it): no symbolic link is followed from it down, so a
+    link to someone else's files grades nothing. Without it the path is the
+    instructor's and is followed as given; module files that are links are never read.
+    `refused` maps a module to why it must not be graded (its exercises score zero with
+    that message). Returns a GradeReport with one result per check, in the order they ran:
+    exercises in teaching order, and within each its public checks, then its hidden ones
+    (`run_order`). Notes for the student go to `notes`; what only the instructor may see (that
+    student code was not isolated, that it killed the sandbox) to `instructor_notes`. Never raises for
     anything the submission does.
     """
     if mode not in ("grade", "check"):
@@ -92,7 +98,8 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
     # The course, and the data sets libraries ship (a copy of the digits must not be at hand).
     forbidden = [week.root, week.root / "solutions", week.root / "assignments", *heldout.shipped_data_dirs()]
     preload = tuple(week.rubric["week"].get("preload", ["numpy"]))
-    with Sandbox(submission_dir, week.name, week.modules, limits, preload=preload, forbidden=forbidden) as sandbox:
+    with Sandbox(submission_dir, week.name, week.modules, limits, preload=preload, forbidden=forbidden, root=root,
+                 refused=refused) as sandbox:
         broken_modules: dict[str, tuple[str, str]] = {}
         for n, exercise in enumerate(exercises):
             if progress:
@@ -104,7 +111,7 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
     report.isolation = sandbox.isolation
     if sandbox.isolation_warning:
         report.instructor_notes.append(sandbox.isolation_warning)
-    report.notes += [msg for msg in sandbox.staged.values() if msg != "ok"]
+    report.notes += list(dict.fromkeys(msg for msg in sandbox.staged.values() if msg != "ok"))  # a link: one note
     if sandbox.restarts:
         report.instructor_notes.append(f"The process that runs student code was killed {sandbox.restarts} time(s) "
                                        "during grading (by the submission?) and was restarted.")

@@ -13,7 +13,11 @@ here the judge grades the submitted module files out of process
 (`grader.engine.grade_submission`), and the notebook is only read, never run:
 
 1. every collected submission ``submitted/<student>/<week>/`` is judged; a missing
-   notebook or module file costs only what it holds;
+   notebook or module file costs only what it holds. No link is followed from
+   ``submitted/<student>/`` down, modules that were links in the student's inbound
+   submission (collect copied their targets) are not graded, and links, copies of the
+   reference and files of other owners are flagged (`grader.provenance`); bubblewrap is
+   required unless isolation "rlimits" is asked for;
 2. the judge's points per exercise become the ``auto_score`` of the grade cell whose
    ``grade_id`` names that exercise, in nbgrader's gradebook;
 3. ``autograded/<student>/<week>/`` gets the submitted notebook with outputs cleared,
@@ -31,6 +35,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import dataclasses
 import importlib
 import math
 import re
@@ -43,6 +48,7 @@ from typing import Callable
 
 from .course import WEEKS, CourseError, Week, find_course_root
 from .engine import grade_submission
+from .provenance import exchange_inbound, link_on_path, vet_nbgrader
 from .notebook import HIDDEN_BEGIN, HIDDEN_END, NotebookError, build_notebook, exercise_of_grade_id
 from .report import clean_output, format_points, printable, status_label
 from .sandbox import Limits
@@ -205,6 +211,8 @@ class Graded:
     max_score: float = 0.0
     flags: list[Flag] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    provenance: list[str] = field(default_factory=list)  # for the instructor: links, other owners, reference copies
+    readable: bool = True  # False: a link on the way to the folder; nothing in it is read
 
 
 @dataclass
@@ -298,7 +306,8 @@ def find_flags(week: str, student: str, submitted_nb, scores: dict[str, tuple[fl
 
 
 def autograde(week: Week, course_dir: str | Path, *, students: list[str] | None = None, device: str = "auto",
-              limits: Limits | None = None, progress: Callable[[str, int, int], None] | None = None) -> AutogradeRun:
+              limits: Limits | None = None, progress: Callable[[str, int, int], None] | None = None,
+              isolation: str | None = None) -> AutogradeRun:
     """Judge every collected submission of `week` in the nbgrader course `course_dir`
     and record the results where nbgrader reads them.
 
@@ -308,12 +317,27 @@ def autograde(week: Week, course_dir: str | Path, *, students: list[str] | None 
         students: grade only these student ids (default: every collected submission).
         device, limits: passed on to `grader.engine.grade_submission`.
         progress: called as ``progress(student, n, total)`` before each submission.
+        isolation: "rlimits" to grade without bubblewrap; otherwise (None, "auto",
+            "bubblewrap") bubblewrap must run here, as for grade-all (`grader.batch.class_isolation`).
 
     Returns the run: per student the judge's report, the score written to the
     gradebook, and the flags. Raises BridgeError when the course has no such
-    assignment and no source notebook to create it from.
+    assignment and no source notebook to create it from, or when bubblewrap is needed
+    and cannot run.
+
+    No symbolic link is followed from ``submitted/<student>/`` down, and the student's
+    inbound submissions in the exchange are looked at (`grader.provenance.vet_nbgrader`):
+    modules that were links there are not graded; links, other owners and copies of the
+    reference are flagged for the instructor.
     """
+    from .batch import BatchError, class_isolation
+
     api = _nbgrader()
+    try:
+        mode = class_isolation(week, isolation)
+    except BatchError as e:
+        raise BridgeError(str(e)) from None
+    limits = dataclasses.replace(limits or Limits.from_rubric(week.rubric), isolation=mode)
 
     course_dir = Path(course_dir).resolve()
     db_path = course_dir / "gradebook.db"
@@ -323,27 +347,40 @@ def autograde(week: Week, course_dir: str | Path, *, students: list[str] | None 
         cells = _ensure_assignment(gb, api, week.name, course_dir)
     released = {name: _released_notebook(course_dir, week.name, name) for name in cells}
     run = AutogradeRun(week.name, course_dir, [])
+    inbound, why = exchange_inbound(course_dir)
+    if inbound is None:
+        run.notes.append(f"the exchange was not checked ({why}): symbolic links and other owners in the students' "
+                         "inbound submissions could not be looked for")
 
     # Judge everything first, with gradebook.db kept aside: student code runs here.
     guard = _GradebookGuard(db_path)
     for n, (student, folder) in enumerate(folders):
         if progress:
             progress(student, n, len(folders))
-        report = grade_submission(week, folder, mode="grade", device=device, limits=limits)
-        run.graded.append(Graded(student, folder, report, notes=[*report.notes, *report.instructor_notes]))
+        vetting = vet_nbgrader(week, student, folder, inbound)
+        report = grade_submission(week, folder, mode="grade", device=device, limits=limits, root=folder.parent,
+                                  refused=vetting.refused)
+        run.graded.append(Graded(student, folder, report, notes=[*report.notes, *report.instructor_notes], provenance=vetting.flags,
+                                 readable=link_on_path(folder.parent, folder) is None))
     run.notes += guard.restore_if_changed()
 
     with _gradebook(api, db_url) as gb:
         for g in run.graded:
             scores = exercise_scores(g.report)
-            submitted = {name: _read_notebook(g.folder / f"{name}.ipynb") for name in cells}
+            submitted = {name: _read_notebook(g.folder / f"{name}.ipynb") if g.readable else None for name in cells}
             for name, nb in submitted.items():
                 if nb is None:
                     g.notes.append(f"{name}.ipynb is missing or unreadable; graded from the module files")
                 g.flags += find_flags(week.name, g.student, nb, scores, exercise_of_grade_id)
-            _record(gb, week.name, g, cells, scores, exercise_of_grade_id)
+            try:
+                _record(gb, week.name, g, cells, scores, exercise_of_grade_id)
+            except Exception as e:  # costs this student only: the others are still recorded
+                gb.db.rollback()
+                g.notes.append(f"NOT RECORDED in the gradebook ({type(e).__name__}: {printable(str(e))[:200]})")
+                run.notes.append(f"{g.student} could not be recorded in the gradebook; grade them by hand")
             _write_autograded(course_dir, week, g, submitted, released, cells, scores, exercise_of_grade_id)
-    _write_flags(course_dir / FLAGS_FILE, week.name, [g.student for g in run.graded], run.flags)
+    _write_flags(course_dir / FLAGS_FILE, week.name, [g.student for g in run.graded], run.flags,
+                 [(g.student, flag) for g in run.graded for flag in g.provenance])
     return run
 
 
@@ -449,8 +486,15 @@ def _record(gb, assignment: str, g: Graded, cells: dict[str, NotebookCells],
     from nbgrader.utils import parse_utc
 
     gb.update_or_create_student(g.student)
-    timestamp = _timestamp(g.folder)
-    gb.update_or_create_submission(assignment, g.student, **({"timestamp": parse_utc(timestamp)} if timestamp else {}))
+    timestamp = _timestamp(g.folder) if g.readable else None
+    when = None
+    if timestamp:
+        try:
+            when = parse_utc(timestamp)
+        except (ValueError, OverflowError, TypeError, LookupError) as e:  # dateutil's ParserError is a ValueError
+            g.notes.append(f"timestamp.txt could not be read as a time ({printable(timestamp)[:60]!r}: "
+                           f"{type(e).__name__}); recorded without a submission time")
+    gb.update_or_create_submission(assignment, g.student, **({"timestamp": when} if when else {}))
     for name, nb_cells in cells.items():
         sub_nb = gb.find_submission_notebook(name, assignment, g.student)
         for grade in sub_nb.grades:
@@ -469,7 +513,7 @@ def _record(gb, assignment: str, g: Graded, cells: dict[str, NotebookCells],
             grade.needs_manual_grade = grade.manual_score is not None or grade.auto_score is None
             g.score += grade.manual_score if grade.manual_score is not None else (grade.auto_score or 0.0)
             g.max_score += cell_max
-        if any(f.exercise in {exercise_of(i) for i in nb_cells.grade} for f in g.flags):
+        if g.provenance or any(f.exercise in {exercise_of(i) for i in nb_cells.grade} for f in g.flags):
             sub_nb.flagged = True
     gb.db.commit()
 
@@ -624,12 +668,14 @@ def _write_autograded(course_dir: Path, week: Week, g: Graded, submitted: dict, 
     # needs the submission's secret); only plain files, never a link to something else.
     for filename in [f"{m}.py" for m in week.modules] + ["__init__.py", "timestamp.txt", "submission_secret.txt"]:
         src = g.folder / filename
-        if src.is_file() and not src.is_symlink():
+        if g.readable and src.is_file() and not src.is_symlink():
             shutil.copyfile(src, dest / filename)
 
 
-def _write_flags(path: Path, week: str, students: list[str], flags: list[Flag]) -> None:
-    """Replace this run's (week, student) rows of the flags file; keep every other row."""
+def _write_flags(path: Path, week: str, students: list[str], flags: list[Flag],
+                 provenance: list[tuple[str, str]] = ()) -> None:
+    """Replace this run's (week, student) rows of the flags file; keep every other row.
+    `provenance` (student, flag) rows have no exercise or points, only their reason."""
     from .report import atomic_write
 
     kept = []
@@ -641,7 +687,8 @@ def _write_flags(path: Path, week: str, students: list[str], flags: list[Flag]) 
     def write(f):
         w = csv.DictWriter(f, fieldnames=FLAG_COLUMNS, extrasaction="ignore")
         w.writeheader()
-        w.writerows(kept + [flag.row() for flag in flags])
+        w.writerows(kept + [flag.row() for flag in flags]
+                    + [{"week": week, "student": student, "reason": reason} for student, reason in provenance])
 
     atomic_write(path, write)
 
@@ -670,6 +717,9 @@ def register_cli(subparsers) -> None:
     a.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     a.add_argument("--call-timeout", type=float, default=None, help="seconds allowed per call into student code")
     a.add_argument("--memory-mb", type=int, default=None, help="memory limit of the student process, in MB")
+    from .cli import add_isolation_option
+
+    add_isolation_option(a, whole_class=True)
     a.set_defaults(func=cmd_autograde)
 
 
@@ -698,7 +748,7 @@ def cmd_autograde(args) -> int:
             console.print(f"judging {printable(student)} ({n + 1}/{total})…", markup=False, end="\r")
 
     run = autograde(week, args.nbgrader_course, students=args.students, device=args.device, limits=limits,
-                    progress=progress)
+                    progress=progress, isolation=args.isolation)
     print_run(run, console)
     return 0
 
@@ -725,6 +775,15 @@ def print_run(run: AutogradeRun, console=None) -> None:
             flags.add_row(Text(printable(f.student)), Text(f.exercise), Text(format_points(f.notebook_reported)),
                           Text(format_points(f.judge)), Text(f.reason))
         console.print(flags)
+    if any(g.provenance for g in run.graded):
+        table = Table(title=Text("Flagged: submissions that may hold someone else's work (look before publishing)"),
+                      title_justify="left")
+        table.add_column("student")
+        table.add_column("what was found")
+        for g in run.graded:
+            for flag in g.provenance:
+                table.add_row(Text(printable(g.student)), Text(printable(flag)))
+        console.print(table)
     console.print(Text(f"{len(run.graded)} submission(s) graded from their module files into "
                        f"{run.course_dir / 'gradebook.db'}; {len(run.flags)} flag(s) written to "
                        f"{run.course_dir / FLAGS_FILE}"))

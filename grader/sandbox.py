@@ -27,6 +27,7 @@ import os
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
@@ -152,6 +153,85 @@ def progress_info(raw) -> dict | None:
         else:
             return None
     return info or None
+
+
+# ---------------------------------------------------------------------------
+# Reading a submission without following links.
+
+MAX_MODULE_BYTES = 2_000_000
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+class LinkRefused(OSError):
+    """A folder on the way to a submission's files is a symbolic link; `shown` names it
+    (a path inside the student's entry, or "" for the entry itself)."""
+
+    def __init__(self, shown: str):
+        super().__init__(f"{shown or 'the submission'} is a symbolic link")
+        self.shown = shown
+
+
+def open_folder(folder: Path, root: Path | None = None) -> int:
+    """A file descriptor of `folder`. Without `root`, `folder` is opened as given (links
+    followed). With `root` (`folder` itself or a folder above it), the path up to root's
+    parent is followed, then root and every folder below it down to `folder` are opened
+    one at a time without following a link; a link raises LinkRefused. The caller closes
+    the descriptor."""
+    if root is None:
+        return os.open(folder, _DIR_FLAGS)
+    folder, root = Path(os.path.abspath(folder)), Path(os.path.abspath(root))
+    parts = [root.name, *folder.relative_to(root).parts]
+    fd = os.open(root.parent, _DIR_FLAGS)
+    try:
+        for n, part in enumerate(parts):
+            try:
+                child = os.open(part, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=fd)
+            except OSError:
+                if _is_link(part, fd):
+                    raise LinkRefused("/".join(parts[1:n + 1])) from None
+                raise
+            os.close(fd)
+            fd = child
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _is_link(name: str, dir_fd: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False
+
+
+def _copy_module(folder: int, name: str, dest: Path) -> str:
+    """Copy the regular file `name` of the open folder `folder` to `dest`, never following
+    a link; "ok", or why it was not copied (a student-facing sentence)."""
+    try:
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
+    except FileNotFoundError:
+        return f"{name} is missing from the submission"
+    except OSError as e:
+        if _is_link(name, folder):
+            return f"{name} is a symbolic link; submit the file itself"
+        return f"{name} could not be read ({e.strerror})"
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return f"{name} is not a regular file"
+        if st.st_size > MAX_MODULE_BYTES:
+            return f"{name} is larger than 2 MB"
+        with os.fdopen(os.dup(fd), "rb") as f:
+            data = f.read(MAX_MODULE_BYTES + 1)
+        if len(data) > MAX_MODULE_BYTES:
+            return f"{name} is larger than 2 MB"
+        dest.write_bytes(data)
+        return "ok"
+    except OSError as e:
+        return f"{name} could not be read ({e.strerror})"
+    finally:
+        os.close(fd)
 
 
 # ---------------------------------------------------------------------------
@@ -324,8 +404,13 @@ class Sandbox:
     MAX_RESTARTS = 3
 
     def __init__(self, submission_dir, package: str, modules: list[str], limits: Limits | None = None,
-                 preload: tuple[str, ...] = ("numpy",), forbidden: list[Path] = ()):
+                 preload: tuple[str, ...] = ("numpy",), forbidden: list[Path] = (), root=None,
+                 refused: dict[str, str] | None = None):
         self.submission_dir = Path(submission_dir)
+        # The student's own entry (their folder in a class, or `submission_dir` itself): from it down, no
+        # symbolic link is followed. None: the path was given by the instructor and is followed as given.
+        self.root = None if root is None else Path(root)
+        self.refused = dict(refused or {})  # module -> why the grader will not read it (decided by the caller)
         self.package = package
         self.modules = list(modules)
         self.limits = limits or Limits()
@@ -458,26 +543,39 @@ class Sandbox:
     # -- staging ------------------------------------------------------------
     def _stage(self):
         """Copy the week's module files (regular files only, never links) into a
-        private package with an empty __init__.py, so one broken file cannot break the import of another."""
+        private package with an empty __init__.py, so one broken file cannot break the import of another.
+
+        Every file is opened without following a symbolic link, relative to the folder it is in,
+        so nothing can be swapped for a link between a check and the read. With `root`, the folders
+        from the student's entry down to the module files are opened the same way: a link anywhere
+        along the way (the entry itself, the week folder) leaves every module unread."""
         pkg = self._tmp / "sub" / self.package
         pkg.mkdir(parents=True)
         (pkg / "__init__.py").write_text("")
-        for module in self.modules:
-            src = self.submission_dir / f"{module}.py"
-            if src.is_symlink():
-                self.staged[module] = f"{module}.py is a symbolic link; submit the file itself"
-            elif not src.exists():
-                self.staged[module] = f"{module}.py is missing from the submission"
-            elif not src.is_file():
-                self.staged[module] = f"{module}.py is not a regular file"
-            elif src.stat().st_size > 2_000_000:
-                self.staged[module] = f"{module}.py is larger than 2 MB"
-            else:
-                try:
-                    shutil.copyfile(src, pkg / f"{module}.py")
-                    self.staged[module] = "ok"
-                except OSError as e:
-                    self.staged[module] = f"{module}.py could not be read ({e.strerror})"
+        try:
+            folder = open_folder(self.submission_dir, self.root)
+        except LinkRefused as e:
+            what = f"{e.shown} in your submission" if e.shown else "Your submission"
+            why = (f"{what} is a symbolic link, which grading never follows: nothing behind it was graded "
+                   "(submit the files themselves)")
+            self.staged = {module: why for module in self.modules}
+            return
+        except OSError as e:
+            folder, unreadable = None, e
+        try:
+            for module in self.modules:
+                name = f"{module}.py"
+                if module in self.refused:
+                    self.staged[module] = self.refused[module]
+                elif folder is None:
+                    self.staged[module] = (f"{name} is missing from the submission"
+                                           if isinstance(unreadable, (FileNotFoundError, NotADirectoryError))
+                                           else f"{name} could not be read ({unreadable.strerror})")
+                else:
+                    self.staged[module] = _copy_module(folder, name, pkg / name)
+        finally:
+            if folder is not None:
+                os.close(folder)
 
     def _child_path(self) -> list[str]:
         """The judge's import path minus the current folder, the course and this package."""

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from grader import isolation
 from grader.cli import apply_known_bad, known_bad_meta
 from grader.course import Week
 from grader.engine import grade_submission
@@ -19,6 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 # are reproducible and never create ~/.config/dlgrade/secret. The thresholds hold for any secret
 # (the rubrics' calibrations are over several); tests/grader/test_heldout.py covers the file.
 os.environ["DLGRADE_SECRET"] = "dlgrade tests"
+
+# grade-all and nbgrader autograde grade a class under bubblewrap only, unless --isolation rlimits
+# is given: where bubblewrap cannot run, the tests of those commands give it.
+CLASS_ISOLATION = [] if isolation.probe()[0] else ["--isolation", "rlimits"]
 
 
 def known_bad_patches(week_name: str) -> list[Path]:

@@ -21,7 +21,7 @@ from grader.cli import apply_known_bad, known_bad_meta, main
 from grader.course import Week
 from grader.report import validate_gradescope
 
-from conftest import ROOT
+from conftest import CLASS_ISOLATION, ROOT
 
 WEEK = Week.load("week1", ROOT)
 MODULES = WEEK.modules
@@ -46,7 +46,7 @@ def zip_modules(src: Path, dest: Path, folder: str = "") -> Path:
 
 
 def grade_all(*args) -> int:
-    return main(["grade-all", "week1", *map(str, args), "--device", "cpu"])
+    return main(["grade-all", "week1", *map(str, args), "--device", "cpu", *CLASS_ISOLATION])
 
 
 def snapshot(results: Path) -> dict:
@@ -379,7 +379,8 @@ def graded(klass, tmp_path_factory):
     """The class graded in one uninterrupted run: (results folder, exit status, console output)."""
     out = tmp_path_factory.mktemp("results") / "out"
     proc = subprocess.run([sys.executable, "-m", "grader", "grade-all", "week1", str(klass), "--out", str(out),
-                           "--jobs", "2", "--device", "cpu"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+                           "--jobs", "2", "--device", "cpu", *CLASS_ISOLATION], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
     return out, proc.returncode, proc.stdout + proc.stderr
 
 
@@ -436,7 +437,7 @@ def test_killed_run_resumes_to_the_uninterrupted_result(klass, graded, tmp_path)
     unfinished students and end with exactly the files of an uninterrupted run?"""
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "grader", "grade-all", "week1", str(klass), "--out", str(out), "--jobs", "2",
-           "--device", "cpu"]
+           "--device", "cpu", *CLASS_ISOLATION]
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
     try:

@@ -20,7 +20,7 @@ from grader.course import Week  # noqa: E402
 from grader.notebook import exercise_points, grade_id_of  # noqa: E402
 from grader.scoring import FAILED, HIDDEN, PASSED, PUBLIC, CheckResult, GradeReport  # noqa: E402
 
-from conftest import ROOT  # noqa: E402
+from conftest import CLASS_ISOLATION, ROOT  # noqa: E402
 
 WEEK = Week.load("week1", ROOT)
 NAME = WEEK.name
@@ -65,7 +65,7 @@ def judge(monkeypatch):
     """Replace the judge: judge[student] = GradeReport (default: zero everywhere)."""
     canned = {}
 
-    def fake(week, folder, mode="grade", device="auto", limits=None, progress=None):
+    def fake(week, folder, mode="grade", device="auto", limits=None, progress=None, **kw):
         assert mode == "grade"
         return canned.get(folder.parent.name, report(name=folder.parent.name))
 
@@ -103,7 +103,7 @@ def ran(cell, text, n=1):
 
 
 def autograde(course, **kw):
-    return bridge.autograde(WEEK, course, **kw)
+    return bridge.autograde(WEEK, course, **({"isolation": CLASS_ISOLATION[-1]} if CLASS_ISOLATION else {}), **kw)
 
 
 def gradebook(course):

@@ -36,7 +36,12 @@ def nbgrader(*args: str, cwd: Path, home: Path, check: bool = True) -> subproces
 
 
 def dlgrade(*argv: str) -> int:
-    """`dlgrade ...` with the nbgrader subcommand registered (as cli.py does)."""
+    """`dlgrade ...` with the nbgrader subcommand registered (as cli.py does); `nbgrader
+    autograde` is given --isolation rlimits where bubblewrap cannot run (it refuses otherwise)."""
+    from grader.isolation import probe
+
+    if "autograde" in argv and "--isolation" not in argv and not probe()[0]:
+        argv = (*argv, "--isolation", "rlimits")
     parser = cli.build_parser()
     subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     if "nbgrader" not in subparsers.choices:

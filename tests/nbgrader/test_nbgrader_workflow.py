@@ -85,5 +85,8 @@ def test_autograded_folder_holds_the_submitted_modules(workflow):
     folder = workflow / "autograded" / "alice" / WEEK
     assert (folder / "optimizers.py").read_text() == (ROOT / "solutions" / WEEK / "optimizers.py").read_text()
     assert (folder / "timestamp.txt").is_file()
-    flags = (workflow / "dlgrade_flags.csv").read_text().splitlines()
-    assert len(flags) == 1  # the header only: neither student ran the notebook
+    with open(workflow / "dlgrade_flags.csv", newline="") as f:
+        flags = list(csv.DictReader(f))
+    assert [r for r in flags if r["exercise"]] == []  # no notebook claims: neither student ran the notebook
+    # alice handed in the reference itself: graded, and flagged for the instructor as a copy of it
+    assert [(r["student"], "identical to the reference solution" in r["reason"]) for r in flags] == [("alice", True)]
