@@ -219,10 +219,14 @@ def test_a_stub_builder_is_not_implemented(hostile):
 
 
 LOOKUP = '''
+import os
+import tempfile
+
 import numpy as np
 from .mod import Softmax
 
 MEMORY = {}
+SAVED = os.path.join(tempfile.gettempdir(), "memory.npz")  # the sandbox's scratch folder, with or without bubblewrap
 
 
 class Lookup(Softmax):
@@ -230,6 +234,9 @@ class Lookup(Softmax):
     # neighbour: a model whose knowledge is outside its parameters.
     def forward(self, x):
         self.x = x
+        if not MEMORY.get("X") and os.path.exists(SAVED):  # a fresh process: what the last one saved
+            saved = np.load(SAVED)
+            MEMORY["X"], MEMORY["y"] = [saved["X"]], [saved["y"]]
         if MEMORY.get("X") is not None and len(MEMORY["X"]) > 0:
             X = np.concatenate(MEMORY["X"]); y = np.concatenate(MEMORY["y"])
             near = ((x[:, None, :] - X[None]) ** 2).sum(-1).argmin(1)
@@ -239,7 +246,7 @@ class Lookup(Softmax):
     def backward(self, dout):
         MEMORY.setdefault("X", []).append(self.x.copy())
         MEMORY.setdefault("y", []).append((dout < 0).argmax(1))
-        np.save("/tmp/memory.npy", np.concatenate(MEMORY["X"]))
+        np.savez(SAVED, X=np.concatenate(MEMORY["X"]), y=np.concatenate(MEMORY["y"]))
         return super().backward(dout)
 
 
@@ -249,7 +256,8 @@ def build_lookup(d, k, rng):
 
 
 def test_evaluation_sees_the_trained_parameters_only(tmp_path):
-    """Does a model that memorises its training data outside its parameters lose that memory in evaluation?"""
+    """Does a model that memorises its training data outside its parameters (in memory, in /tmp) lose that
+    memory in evaluation?"""
     folder = tmp_path / "sub"
     folder.mkdir()
     (folder / "mod.py").write_text(textwrap.dedent(MODEL))
