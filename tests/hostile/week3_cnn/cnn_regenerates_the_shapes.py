@@ -5,7 +5,7 @@ from the course secret (grader/heldout.py), and a model that is accurate before 
 nothing for it: it scores what the MLP scores."""
 MODULE = "models"
 EXERCISE = "week3.cnn"
-HINT = ("do not come from the parameters the grader trained", "A network of Linear layers")
+HINT = ("do not come from the parameters the grader trained", "below the threshold")
 CHEAT = True
 
 import numpy as np  # noqa: E402
