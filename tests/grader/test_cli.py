@@ -104,10 +104,10 @@ def test_grading_shows_student_text_on_the_terminal_as_plain_text_only(tmp_path,
     shown = terminal.getvalue()
     for bad in ("\x1b]", "\x1b[2J", "\x1b[H", "\x9b", "\x07"):
         assert bad not in shown, repr(bad)
-    assert "FORGED" not in shown  # forged progress is dropped, not even shown as text
+    assert "FORGED" not in shown  # forged progress is refused, not even shown as text
     assert "EXC-MARKER" in shown and "\\x1b[2J" in shown  # student text: shown, as text
     assert "[link=https://evil.example/]EXC-LINK[/link]" in shown
-    assert "Total: 60 / 63" in shown  # sigmoid keeps its points; mse (3) is lost to the exceptions
+    assert "Total: 57 / 63" in shown  # sigmoid (3) is lost to its forgeries, mse (3) to the exceptions
     assert "could read every file" in shown
     raw_controls = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
     for path in (out, md):

@@ -857,7 +857,7 @@ def flood(megabytes):
     # The worker's own socket (its Worker object, found up the stack), and a frame announcing
     # that many megabytes of JSON: one array of empty lists, streamed in small chunks.
     f = sys._getframe()
-    while not (hasattr(f.f_locals.get("self"), "sock") and hasattr(f.f_locals.get("self"), "progress")):
+    while not (hasattr(f.f_locals.get("self"), "sock") and hasattr(f.f_locals.get("self"), "send")):
         f = f.f_back
     sock = f.f_locals["self"].sock
     lists = ((megabytes << 20) - 4) // 3

@@ -17,7 +17,7 @@ def _flood(megabytes=250):
     f = _sys._getframe()
     while f is not None:
         worker = f.f_locals.get("self")
-        if hasattr(worker, "progress") and hasattr(worker, "sock"):
+        if hasattr(worker, "send") and hasattr(worker, "sock"):
             break
         f = f.f_back
     sock = worker.sock

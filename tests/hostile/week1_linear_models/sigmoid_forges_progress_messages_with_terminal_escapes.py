@@ -1,13 +1,14 @@
 """sigmoid is correct, but before answering, each call sends the judge forged training-progress
-messages (Worker.progress, reached by walking up its own frames) whose fields are terminal
-escape sequences and rich markup instead of numbers: a clipboard write (OSC 52), a cleared screen
-with a fake total, a hyperlink (OSC 8, raw and as rich's [link] markup), a C1 control (CSI as one
-character), and a bell. A terminal that shows the grading's progress must show none of it (the
-report is built from numbers the grader checked), and the exercise keeps full marks."""
+messages (through its Worker's send, reached by walking up its own frames) whose fields are
+terminal escape sequences and rich markup instead of numbers: a clipboard write (OSC 52), a
+cleared screen with a fake total, a hyperlink (OSC 8, raw and as rich's [link] markup), a C1
+control (CSI as one character), and a bell. Progress comes from the judge's own training loop
+only: a message from the worker that is not an answer is a malformed answer, which costs the call
+that sent it, and none of it reaches a terminal."""
 MODULE = "classification"
 EXERCISE = "week1.sigmoid"
-HINT = ""
-EXERCISE_SCORE = None  # full marks: the answers are right, and forged progress changes nothing
+HINT = "malformed answer"
+EXERCISE_SCORE = 0  # every call sends its forgeries first
 import sys as _sys
 
 FORGED = [
@@ -26,10 +27,10 @@ def _forge():
     f = _sys._getframe()
     while f is not None:
         worker = f.f_locals.get("self")
-        if hasattr(worker, "progress") and hasattr(worker, "sock"):
+        if hasattr(worker, "send") and hasattr(worker, "sock"):
             for info in FORGED:
                 try:
-                    worker.progress(info)
+                    worker.send({"progress": info})
                 except Exception:
                     pass
             return
