@@ -11,7 +11,9 @@ built from scratch:
 * the sandbox's own runtime files and the staged copy of the submission are
   bound read-only under ``/sandbox``;
 * ``/tmp`` is a private tmpfs of a bounded size, the only writable place (it is
-  the working folder and ``$HOME``);
+  the working folder and ``$HOME``). It is mounted before anything else, so that
+  a Python installation under the host's ``/tmp`` (a virtual environment there)
+  is bound read-only on top of it rather than hidden by it;
 * nothing else exists: not the course repository, the reference solutions, the
   hidden checks, other students' folders, or the results. A forbidden path
   that happens to lie inside a bound folder (a virtual environment inside the
@@ -85,6 +87,9 @@ def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: l
            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     if "--disable-userns" in bwrap_options(exe):  # bubblewrap 0.8 and later: no nested user namespaces
         cmd.insert(1, "--disable-userns")
+    # The private /tmp first: a bind below /tmp (a virtual environment in the host's /tmp) made before it
+    # would disappear under it, and the interpreter with it. Mounts are made in the order they are given.
+    cmd += ["--size", str(int(tmp_mb) << 20), "--tmpfs", WORKDIR]
     for d in SYSTEM_DIRS:
         if os.path.islink(d):
             cmd += ["--symlink", os.readlink(d), d]
@@ -106,8 +111,7 @@ def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: l
     cmd += ["--size", str(min(int(tmp_mb), 64) << 20), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     if any(Path("/dev").glob("nvidia*")):
         cmd += ["--ro-bind-try", "/sys", "/sys"]
-    cmd += ["--size", str(int(tmp_mb) << 20), "--tmpfs", WORKDIR,
-            "--ro-bind", str(runtime), f"{SANDBOX_ROOT}/runtime",
+    cmd += ["--ro-bind", str(runtime), f"{SANDBOX_ROOT}/runtime",
             "--ro-bind", str(sub), f"{SANDBOX_ROOT}/sub",
             "--remount-ro", "/",  # the new root is a tmpfs too: nothing may be written outside /tmp
             "--chdir", WORKDIR, "--"]
