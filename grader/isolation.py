@@ -14,6 +14,9 @@ built from scratch:
   the working folder and ``$HOME``). It is mounted before anything else, so that
   a Python installation under the host's ``/tmp`` (a virtual environment there)
   is bound read-only on top of it rather than hidden by it;
+* for a NumPy-only module (see `grader.numpy_only`), each folder that third-party
+  packages are imported from shows only the entries it is given (NumPy's): the
+  rest is covered by an empty tmpfs;
 * nothing else exists: not the course repository, the reference solutions, the
   hidden checks, other students' folders, or the results. A forbidden path
   that happens to lie inside a bound folder (a virtual environment inside the
@@ -79,9 +82,13 @@ def python_paths(sys_path: list[str]) -> list[str]:
 
 
 def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: list[Path], tmp_mb: int,
-                  executable: str | None = None) -> list[str]:
+                  executable: str | None = None, package_view: dict[str, list[str]] | None = None) -> list[str]:
     """The bwrap command line that runs ``executable`` (the caller appends the
-    program and its arguments) in a fresh sandbox."""
+    program and its arguments) in a fresh sandbox.
+
+    `package_view` maps a folder (a site-packages) to the only entries of it the
+    sandbox may see; everything else in it is covered by an empty tmpfs. None: every
+    bound folder is seen whole."""
     exe = executable or bwrap_path() or "bwrap"
     cmd = [exe, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
@@ -104,6 +111,11 @@ def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: l
         f = Path(f).resolve()
         if f.is_dir() and any(str(f).startswith(b.rstrip("/") + "/") for b in bound):
             cmd += ["--tmpfs", str(f), "--remount-ro", str(f)]
+    for folder, entries in (package_view or {}).items():  # after the binds that show the folder, before /proc
+        cmd += ["--tmpfs", folder]
+        for entry in entries:
+            cmd += ["--ro-bind", f"{folder}/{entry}", f"{folder}/{entry}"]
+        cmd += ["--remount-ro", folder]
     cmd += ["--proc", "/proc", "--dev", "/dev"]
     for dev in sorted(Path("/dev").glob("nvidia*")):  # CUDA devices, when the host has them
         cmd += ["--dev-bind", str(dev), str(dev)]
