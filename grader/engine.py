@@ -7,8 +7,10 @@ student code, a timeout, a crash, a stub) into exactly one `CheckResult` per che
 
 The exercises of a NumPy-only module (the rubric's default, see `Week.numpy_only`)
 run in a sandbox of their own that has NumPy and nothing else (`grader.numpy_only`);
-the others in one that preloads the week's libraries. Each is started when the first
-exercise that needs it comes, so a week whose modules are all NumPy-only starts one.
+the others in one that preloads the week's libraries. Only the kinds the graded
+exercises need are started (one for a week whose modules are all NumPy-only), all at
+the first exercise, so that a server importing torch starts while the NumPy-only
+exercises are graded.
 """
 
 from __future__ import annotations
@@ -91,16 +93,19 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
         return Sandbox(submission_dir, week.name, week.modules, limits, preload=preload, forbidden=forbidden,
                        numpy_only=numpy_only)
 
-    with _Sandboxes(make_sandbox) as sandboxes:
+    def numpy_only(exercise: str) -> bool:
+        # An exercise outside every module's stubs may call any module: NumPy only when they all are.
+        module = week.exercise_modules.get(exercise)
+        return module in numpy_modules if module else set(week.modules) <= numpy_modules
+
+    with _Sandboxes(make_sandbox, [numpy_only(e) for e in exercises]) as sandboxes:
         broken_modules: dict[str, tuple[str, str]] = {}
         for n, exercise in enumerate(exercises):
             if progress:
                 progress(exercise, n, len(exercises))
             mine = [c for c in checks if c.exercise == exercise]
             module = week.exercise_modules.get(exercise)
-            # An exercise outside every module's stubs may call any module: NumPy only when they all are.
-            numpy_only = module in numpy_modules if module else set(week.modules) <= numpy_modules
-            sandbox = sandboxes.get(numpy_only)
+            sandbox = sandboxes.get(numpy_only(exercise))
             report_progress = (lambda info, ex=exercise: on_training(ex, info)) if on_training else None
             report.results += _grade_exercise(sandbox, mine, module, ref, limits, broken_modules, report_progress)
     report.isolation, warning = sandboxes.isolation(limits)
@@ -115,10 +120,12 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
 
 
 class _Sandboxes:
-    """The sandboxes of one submission, started on first use: one NumPy-only, one for the rest."""
+    """The sandboxes of one submission: one NumPy-only, one for the other modules, each only if an
+    exercise to grade needs it (`kinds`: numpy_only per exercise, in grading order)."""
 
-    def __init__(self, make: Callable[[bool], Sandbox]):
+    def __init__(self, make: Callable[[bool], Sandbox], kinds: list[bool]):
         self._make = make
+        self._kinds = list(dict.fromkeys(kinds))  # each kind once, the first needed first
         self._open: dict[bool, Sandbox] = {}  # numpy_only -> its sandbox, in the order they were started
 
     def __enter__(self):
@@ -129,11 +136,17 @@ class _Sandboxes:
             sandbox.close()
 
     def get(self, numpy_only: bool) -> Sandbox:
-        if numpy_only not in self._open:
-            sandbox = self._make(numpy_only)
-            sandbox.start()
-            self._open[numpy_only] = sandbox
-        return self._open[numpy_only]
+        """The sandbox of that kind, started. The first call launches every kind needed, so that
+        the servers start together (the NumPy-only one in a fraction of a second, one that imports
+        torch in a second or two, while the first exercises are graded)."""
+        for kind in dict.fromkeys([numpy_only, *self._kinds]):
+            if kind not in self._open:
+                sandbox = self._make(kind)
+                self._open[kind] = sandbox  # closed at exit even if it fails to start
+                sandbox.start(wait=False)
+        sandbox = self._open[numpy_only]
+        sandbox.ready()
+        return sandbox
 
     def isolation(self, limits: Limits) -> tuple[str, str]:
         """How student code was confined, and the warning to give when it was not (every sandbox

@@ -308,6 +308,7 @@ class Sandbox:
         self._control: socket.socket | None = None
         self._lock = threading.Lock()
         self._workers: list[Worker] = []  # to stop those still running at close()
+        self._starting = False  # launched by start(wait=False), its "ready" not read yet
         self.isolation = ""  # "bubblewrap" or "rlimits only", set by start()
         # In the environment of every process the sandbox starts (unless student code clears it),
         # so that tests can find any process that outlives grading.
@@ -323,7 +324,10 @@ class Sandbox:
     def __exit__(self, *exc):
         self.close()
 
-    def start(self):
+    def start(self, wait: bool = True):
+        """Stage the submission and start the fork server. With ``wait=False`` the server is
+        launched and left to start (to import its libraries) while the caller does other work;
+        `ready` waits for it."""
         try:
             self.isolation, self.isolation_warning = isolation.resolve_mode(self.limits.isolation)
         except (ValueError, RuntimeError) as e:
@@ -338,10 +342,19 @@ class Sandbox:
         if self.numpy_only:
             self.package_folders = tuple(package_folders(self._child_path()))
         try:
-            self._start_server()
+            self._start_server(wait=wait)
         except SandboxError:
             self.close()
             raise
+
+    def ready(self):
+        """Wait until the server launched by ``start(wait=False)`` has started; SandboxError if it did not."""
+        if self._starting:
+            try:
+                self._await_server()
+            except SandboxError:
+                self.close()
+                raise
 
     @property
     def confined(self) -> bool:
@@ -354,7 +367,7 @@ class Sandbox:
             return str(self._tmp / name)
         return isolation.WORKDIR if name == "work" else f"{isolation.SANDBOX_ROOT}/{name}"
 
-    def _start_server(self):
+    def _start_server(self, wait: bool = True):
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         sys_path = self._child_path()
         config = {"control_fd": child_end.fileno(), "sys_path": sys_path, "preload": list(self.preload),
@@ -379,16 +392,23 @@ class Sandbox:
         )
         child_end.close()
         self._control = parent_end
-        parent_end.settimeout(self.limits.start_seconds)
+        self._starting = True
+        if wait:
+            self._await_server()
+
+    def _await_server(self):
+        """Wait for the server's "ready" (it has imported its libraries)."""
+        self._starting = False
+        self._control.settimeout(self.limits.start_seconds)
         try:
-            ready = json.loads(parent_end.recv(65536) or b"{}")
+            ready = json.loads(self._control.recv(65536) or b"{}")
         except (socket.timeout, ValueError):
             ready = {}
         if not ready.get("ready"):
             self._errlog.seek(0)
             log = self._errlog.read()[-2000:].decode("utf-8", "replace")
             raise SandboxError(f"the sandbox process did not start:\n{log}")
-        parent_end.settimeout(30)
+        self._control.settimeout(30)
 
     def _stop_server(self):
         for worker in self._workers:  # before the control socket goes: kill() reaps through it
@@ -496,6 +516,7 @@ class Sandbox:
     def spawn(self) -> Worker:
         """A fresh worker. If the fork server has died (student code can signal its
         parent), it is started again, at most `MAX_RESTARTS` times per sandbox."""
+        self.ready()
         try:
             return self._spawn_once()
         except SandboxError:

@@ -322,18 +322,19 @@ def test_an_import_that_never_ends_times_out_quickly_and_spares_other_modules(we
             assert "importing mod.py did not finish within 1 s" in r.output
 
 
-def test_numpy_only_and_other_modules_run_in_their_own_sandboxes_started_on_first_use(week, tmp_path, monkeypatch):
+def test_numpy_only_and_other_modules_run_in_their_own_sandboxes_started_only_when_needed(week, tmp_path,
+                                                                                         monkeypatch):
     """With `any_library = ["other"]`, do mod.py's exercises run in a NumPy-only sandbox and other.py's
-    in one of its own, each started only when an exercise needs it (one for a week of NumPy-only
-    modules), and may other.py use a library that mod.py may not?"""
+    in one of its own, each started only when an exercise to grade needs it (one for a week of
+    NumPy-only modules), and may other.py use a library that mod.py may not?"""
     from grader import engine
 
     started = []
 
     class Recording(engine.Sandbox):
-        def start(self):
+        def start(self, wait=True):
             started.append(self.numpy_only)
-            super().start()
+            super().start(wait)
 
     monkeypatch.setattr(engine, "Sandbox", Recording)
     folder = write(tmp_path / WEEK, {"mod.py": SOLUTION_MOD, "other.py": "import scipy.linalg\n" + STUDENT_OTHER})
