@@ -107,11 +107,15 @@ def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: l
     bound = python_paths(sys_path)
     for p in bound:
         cmd += ["--ro-bind", p, p]
+    covered = []
     for f in forbidden:  # a forbidden folder inside a bound one is hidden under an empty tmpfs
         f = Path(f).resolve()
         if f.is_dir() and any(str(f).startswith(b.rstrip("/") + "/") for b in bound):
             cmd += ["--tmpfs", str(f), "--remount-ro", str(f)]
+            covered.append(str(f) + "/")
     for folder, entries in (package_view or {}).items():  # after the binds that show the folder, before /proc
+        if (folder + "/").startswith(tuple(covered)):
+            continue  # hidden whole already
         cmd += ["--tmpfs", folder]
         for entry in entries:
             cmd += ["--ro-bind", f"{folder}/{entry}", f"{folder}/{entry}"]

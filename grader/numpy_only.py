@@ -60,23 +60,46 @@ def _stdlib() -> set[str]:
     return {str(Path(p).resolve()) for p in names if p}
 
 
+def _python_itself() -> set[str]:
+    """Folders holding the interpreter and its standard library, which no cover may hide."""
+    exe = Path(sys.executable).resolve()
+    return _stdlib() | {str(Path(p).resolve()) for p in (sys.prefix, sys.base_prefix, exe.parent)}
+
+
 def package_folders(sys_path: list[str]) -> list[str]:
     """The folders a NumPy-only sandbox must not show whole: every folder of the child's
     import path that is not the standard library, and the system's site-packages and
-    dist-packages folders (absolute, resolved, outermost only)."""
-    stdlib = _stdlib()
+    dist-packages folders (absolute, resolved, outermost only). A folder that holds the
+    interpreter or the standard library (an unusual import path entry such as a home
+    folder with pyenv in it) cannot be covered: it is left out here, and out of a NumPy-only
+    server's import path (`import_path`)."""
+    python = _python_itself()
     found = set()
     for entry in sys_path:
         if entry and os.path.isdir(entry):
-            p = str(Path(entry).resolve())
-            if p not in stdlib:
-                found.add(p)
+            found.add(str(Path(entry).resolve()))
     for prefix in {sys.prefix, sys.base_prefix, "/usr", "/usr/local"}:
         for pattern in SYSTEM_PACKAGE_GLOBS:
             found.update(str(Path(p).resolve()) for p in glob.glob(os.path.join(prefix, pattern)) if os.path.isdir(p))
-    found -= stdlib
+    found = {f for f in found if not any(p == f or p.startswith(f + "/") for p in python)}
     ordered = sorted(found)
     return [p for p in ordered if not any(p.startswith(q + "/") for q in ordered if q != p)]
+
+
+def import_path(sys_path: list[str], folders) -> list[str]:
+    """A NumPy-only server's import path: the entries of `sys_path` that are the standard
+    library (a zip archive of it too) or lie in one of the package `folders` (which show NumPy
+    alone); any other entry would show whatever it holds."""
+    stdlib = _stdlib()
+    covered = tuple(f.rstrip("/") + "/" for f in folders)
+    out = []
+    for entry in sys_path:
+        if not entry:
+            continue
+        p = str(Path(entry).resolve())
+        if p in stdlib or (p + "/").startswith(covered) or (os.path.isfile(p) and p.endswith(".zip")):
+            out.append(entry)
+    return out
 
 
 def visible_entries(folder: str) -> list[str]:
@@ -177,4 +200,4 @@ def message(module: str, library: str, *, at_import: bool = False) -> str:
     return f"{rule}."
 
 
-__all__ = ["package_folders", "package_view", "forbidden_import", "loaded_libraries", "message", "VISIBLE"]
+__all__ = ["package_folders", "package_view", "import_path", "forbidden_import", "loaded_libraries", "message", "VISIBLE"]

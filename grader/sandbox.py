@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import isolation, wire
-from .numpy_only import forbidden_import, loaded_libraries, package_folders, package_view
+from .numpy_only import forbidden_import, import_path, loaded_libraries, package_folders, package_view
 
 HERE = Path(__file__).resolve().parent
 CLOCK = time.monotonic
@@ -370,6 +370,8 @@ class Sandbox:
     def _start_server(self, wait: bool = True):
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         sys_path = self._child_path()
+        if self.numpy_only:
+            sys_path = import_path(sys_path, self.package_folders)
         config = {"control_fd": child_end.fileno(), "sys_path": sys_path, "preload": list(self.preload),
                   "pid_namespace": self.confined}
         command = [sys.executable, "-I", "-S", f"{self._inside('runtime')}/child.py", json.dumps(config)]

@@ -221,3 +221,18 @@ def test_a_library_loaded_before_a_timeout_is_still_seen(sandbox):
     with pytest.raises(StudentTimeout):
         sub.mod.spin()
     assert "scipy" in sub.loaded_libraries()
+
+
+def test_a_folder_holding_python_itself_is_left_out_of_the_import_path(tmp_path):
+    """An import path entry that holds the interpreter or the standard library (a home folder with
+    pyenv in it) cannot be covered without hiding Python: is it left out of the package folders and
+    of a NumPy-only server's import path, while the standard library and NumPy's folder stay?"""
+    holder = str(Path(sys.prefix).resolve().parent)
+    other = tmp_path / "vendored"
+    other.mkdir()
+    sys_path = [holder, str(other), *sys.path[1:]]
+    folders = numpy_only.package_folders(sys_path)
+    assert holder not in folders and str(other) in folders
+    path = numpy_only.import_path(sys_path, folders)
+    assert holder not in path and str(other) in path
+    assert sysconfig.get_path("stdlib") in path and any(Path(p).resolve() == Path(NUMPY_FOLDER) for p in path)
