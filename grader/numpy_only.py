@@ -16,9 +16,11 @@ process, by a fork server of their own that has imported NumPy alone:
   (``/proc/<pid>/maps``) after each check and after each import of a module: a shared
   library loaded from one of those folders, NumPy's excepted, or one of the known
   deep-learning runtimes wherever it lies (`RUNTIMES`), fails the check
-  (`loaded_libraries`). Student code cannot take a library off that map without unmapping
-  the code it runs on; pure-Python packages leave no trace there, which is one more reason
-  to grade under bubblewrap.
+  (`loaded_libraries`; a worker killed at a time limit is read first, since importing torch
+  can take that long). Importing a library leaves it on that map; only a deliberate
+  evasion (unmapping it again through ctypes) would take it off, and pure-Python packages
+  leave no trace there at all: without bubblewrap student code can read the whole disk
+  anyway, and this is one more reason to grade under bubblewrap.
 
 Either way the feedback names the module and the library (`message`).
 """
