@@ -106,6 +106,19 @@ class Week:
         return list(self.rubric["week"]["modules"])
 
     @property
+    def numpy_only(self) -> set[str]:
+        """The modules whose code may use NumPy and the Python standard library only: every
+        module but those the rubric's ``[week] any_library`` lists (see `grader.numpy_only`)."""
+        free = self.rubric["week"].get("any_library", [])
+        if isinstance(free, str) or not all(isinstance(m, str) for m in free):
+            raise CourseError(f"{self.name}: [week] any_library must be a list of module names, not {free!r}")
+        unknown = set(free) - set(self.modules)
+        if unknown:
+            raise CourseError(f"{self.name}: [week] any_library names {', '.join(sorted(unknown))}, which "
+                              f"[week] modules does not list")
+        return set(self.modules) - set(free)
+
+    @property
     def title(self) -> str:
         return self.rubric["week"].get("title", self.name)
 

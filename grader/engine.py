@@ -4,6 +4,13 @@ The engine knows nothing about any particular week. It loads the week's checks,
 starts a sandbox on the submission, and runs each exercise's checks against a
 fresh worker, turning whatever happens (a pass, a wrong answer, an exception in
 student code, a timeout, a crash, a stub) into exactly one `CheckResult` per check.
+
+The exercises of a NumPy-only module (the rubric's default, see `Week.numpy_only`)
+run in a sandbox of their own that has NumPy and nothing else (`grader.numpy_only`);
+the others in one that preloads the week's libraries. Only the kinds the graded
+exercises need are started (one for a week whose modules are all NumPy-only), all at
+the first exercise, so that a server importing torch starts while the NumPy-only
+exercises are graded.
 """
 
 from __future__ import annotations
@@ -16,10 +23,12 @@ from pathlib import Path
 from typing import Callable
 
 from . import heldout
+from . import numpy_only
 from .course import Week
+from .isolation import resolve_mode
 from .registry import Check, CheckFailed, Partial, Reference, ReferenceUnavailable, load_checks
-from .sandbox import (BadResult, Limits, NotImplementedYet, Sandbox, SandboxError, Session, StudentCrash,
-                      StudentError, StudentProblem, StudentTimeout)
+from .sandbox import (BadResult, ForbiddenLibrary, Limits, NotImplementedYet, Sandbox, SandboxError, Session,
+                      StudentCrash, StudentError, StudentProblem, StudentTimeout)
 from .report import render_failure
 from .scoring import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, PUBLIC, TIMEOUT, CheckResult, GradeReport
 
@@ -98,25 +107,86 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
     # The course, and the data sets libraries ship (a copy of the digits must not be at hand).
     forbidden = [week.root, week.root / "solutions", week.root / "assignments", *heldout.shipped_data_dirs()]
     preload = tuple(week.rubric["week"].get("preload", ["numpy"]))
-    with Sandbox(submission_dir, week.name, week.modules, limits, preload=preload, forbidden=forbidden, root=root,
-                 refused=refused) as sandbox:
+    numpy_modules = week.numpy_only
+
+    def make_sandbox(numpy_only: bool) -> Sandbox:
+        return Sandbox(submission_dir, week.name, week.modules, limits, preload=preload, forbidden=forbidden,
+                       numpy_only=numpy_only, root=root, refused=refused)
+
+    def numpy_only(exercise: str) -> bool:
+        # An exercise outside every module's stubs may call any module: NumPy only when they all are.
+        module = week.exercise_modules.get(exercise)
+        return module in numpy_modules if module else set(week.modules) <= numpy_modules
+
+    with _Sandboxes(make_sandbox, [numpy_only(e) for e in exercises]) as sandboxes:
         broken_modules: dict[str, tuple[str, str]] = {}
         for n, exercise in enumerate(exercises):
             if progress:
                 progress(exercise, n, len(exercises))
             mine = run_order([c for c in checks if c.exercise == exercise])
             module = week.exercise_modules.get(exercise)
+            sandbox = sandboxes.get(numpy_only(exercise))
             report_progress = (lambda info, ex=exercise: on_training(ex, info)) if on_training else None
             report.results += _grade_exercise(sandbox, mine, module, ref, limits, broken_modules, report_progress)
-    report.isolation = sandbox.isolation
-    if sandbox.isolation_warning:
-        report.instructor_notes.append(sandbox.isolation_warning)
-    report.notes += list(dict.fromkeys(msg for msg in sandbox.staged.values() if msg != "ok"))  # a link: one note
-    if sandbox.restarts:
-        report.instructor_notes.append(f"The process that runs student code was killed {sandbox.restarts} time(s) "
+    report.isolation, warning = sandboxes.isolation(limits)
+    if warning:
+        report.instructor_notes.append(warning)
+    report.notes += list(dict.fromkeys(msg for msg in sandboxes.staged().values() if msg != "ok"))  # a link: one note
+    if sandboxes.restarts:
+        report.instructor_notes.append(f"The process that runs student code was killed {sandboxes.restarts} time(s) "
                                        "during grading (by the submission?) and was restarted.")
     report.execution_time = CLOCK() - started
     return report
+
+
+class _Sandboxes:
+    """The sandboxes of one submission: one NumPy-only, one for the other modules, each only if an
+    exercise to grade needs it (`kinds`: numpy_only per exercise, in grading order)."""
+
+    def __init__(self, make: Callable[[bool], Sandbox], kinds: list[bool]):
+        self._make = make
+        self._kinds = list(dict.fromkeys(kinds))  # each kind once, the first needed first
+        self._open: dict[bool, Sandbox] = {}  # numpy_only -> its sandbox, in the order they were started
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        for sandbox in self._open.values():
+            sandbox.close()
+
+    def get(self, numpy_only: bool) -> Sandbox:
+        """The sandbox of that kind, started. The first call launches every kind needed, so that
+        the servers start together (the NumPy-only one in a fraction of a second, one that imports
+        torch in a second or two, while the first exercises are graded)."""
+        for kind in dict.fromkeys([numpy_only, *self._kinds]):
+            if kind not in self._open:
+                sandbox = self._make(kind)
+                self._open[kind] = sandbox  # closed at exit even if it fails to start
+                sandbox.start(wait=False)
+        sandbox = self._open[numpy_only]
+        sandbox.ready()
+        return sandbox
+
+    def isolation(self, limits: Limits) -> tuple[str, str]:
+        """How student code was confined, and the warning to give when it was not (every sandbox
+        resolves the same mode)."""
+        first = next(iter(self._open.values()), None)
+        if first is not None:
+            return first.isolation, first.isolation_warning
+        try:  # nothing was graded: what would have been used
+            return resolve_mode(limits.isolation)
+        except (ValueError, RuntimeError) as e:
+            raise SandboxError(str(e)) from None
+
+    def staged(self) -> dict[str, str]:
+        """module -> "ok" or why it could not be used (every sandbox stages the same files)."""
+        first = next(iter(self._open.values()), None)
+        return first.staged if first is not None else {}
+
+    @property
+    def restarts(self) -> int:
+        return sum(sandbox.restarts for sandbox in self._open.values())
 
 
 def _grade_exercise(sandbox: Sandbox, checks: list[Check], module: str | None, ref: Reference, limits: Limits,
@@ -133,7 +203,7 @@ def _grade_exercise(sandbox: Sandbox, checks: list[Check], module: str | None, r
             status, message = broken_modules[module]
             return [_result(c, status, 0.0, message) for c in checks]
         for c in checks:
-            results.append(_run_check(c, session, ref))
+            results.append(_run_check(c, session, ref, module))
     finally:
         session.close()
     return results
@@ -143,13 +213,21 @@ def _import_status(sandbox: Sandbox, session: Session, module: str) -> tuple[str
     staged = sandbox.staged.get(module, "ok")
     if staged != "ok":
         return ERROR, staged
+    problem = None
     try:
         session.import_module(module)
-    except StudentTimeout:
+    except ForbiddenLibrary as e:
+        return ERROR, _with_traceback(numpy_only.message(module, e.library, at_import=True), e)
+    except StudentProblem as e:
+        problem = e
+    loaded = session.loaded_libraries()  # without bubblewrap: what importing it loaded (even if it then timed out)
+    if loaded:
+        return ERROR, numpy_only.message(module, loaded[0], at_import=True)
+    if isinstance(problem, StudentTimeout):
         return TIMEOUT, f"importing {module}.py did not finish within {session.limits.import_seconds:.0f} s " \
                         f"(is there a loop or a long computation at module level?)"
-    except StudentProblem as e:
-        return ERROR, f"{module}.py could not be imported: {e.message}"
+    if problem is not None:
+        return ERROR, f"{module}.py could not be imported: {problem.message}"
     return PASSED, ""
 
 
@@ -160,11 +238,19 @@ def _result(c: Check, status: str, fraction: float, output: str, seconds: float 
                        mistake=mistake or "")
 
 
-def _run_check(c: Check, session: Session, ref: Reference) -> CheckResult:
-    """Run one check and map its outcome to a result; nothing escapes."""
+def _with_traceback(text: str, e: StudentError) -> str:
+    return f"{text}\n{e.traceback}" if e.traceback else text
+
+
+def _run_check(c: Check, session: Session, ref: Reference, module: str | None = None) -> CheckResult:
+    """Run one check and map its outcome to a result; nothing escapes. In a NumPy-only module, a
+    library it may not use fails the check, whatever the check concluded, when the worker has loaded
+    it (without bubblewrap; the worker keeps it, so the exercise's later checks fail too), and its
+    failed import (under bubblewrap) replaces the message of a check that did not pass."""
     t0 = CLOCK()
     check_ref = ref if c.visibility == "hidden" else ref.public()
     session.call_limit = c.timeout
+    session.forbidden = None
     mistake = None
     try:
         outcome = c.fn(session, check_ref)
@@ -198,6 +284,13 @@ def _run_check(c: Check, session: Session, ref: Reference) -> CheckResult:
             status, frac, msg = ERROR, 0.0, f"Internal grader error: check {c.fn.__name__} returned {type(outcome).__name__}."
     finally:
         session.call_limit = None
+    loaded = session.loaded_libraries()
+    where = module or c.exercise.split(".", 1)[-1]
+    if loaded:
+        status, frac, msg, mistake = ERROR, 0.0, numpy_only.message(where, loaded[0]), None
+    elif session.forbidden is not None and status != PASSED:
+        status, frac, mistake = ERROR, 0.0, None
+        msg = _with_traceback(numpy_only.message(where, session.forbidden.library), session.forbidden)
     return _result(c, status, frac, msg, CLOCK() - t0, mistake)
 
 

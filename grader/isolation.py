@@ -11,7 +11,12 @@ built from scratch:
 * the sandbox's own runtime files and the staged copy of the submission are
   bound read-only under ``/sandbox``;
 * ``/tmp`` is a private tmpfs of a bounded size, the only writable place (it is
-  the working folder and ``$HOME``);
+  the working folder and ``$HOME``). It is mounted before anything else, so that
+  a Python installation under the host's ``/tmp`` (a virtual environment there)
+  is bound read-only on top of it rather than hidden by it;
+* for a NumPy-only module (see `grader.numpy_only`), each folder that third-party
+  packages are imported from shows only the entries it is given (NumPy's): the
+  rest is covered by an empty tmpfs;
 * nothing else exists: not the course repository, the reference solutions, the
   hidden checks, other students' folders, or the results. A forbidden path
   that happens to lie inside a bound folder (a virtual environment inside the
@@ -77,14 +82,21 @@ def python_paths(sys_path: list[str]) -> list[str]:
 
 
 def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: list[Path], tmp_mb: int,
-                  executable: str | None = None) -> list[str]:
+                  executable: str | None = None, package_view: dict[str, list[str]] | None = None) -> list[str]:
     """The bwrap command line that runs ``executable`` (the caller appends the
-    program and its arguments) in a fresh sandbox."""
+    program and its arguments) in a fresh sandbox.
+
+    `package_view` maps a folder (a site-packages) to the only entries of it the
+    sandbox may see; everything else in it is covered by an empty tmpfs. None: every
+    bound folder is seen whole."""
     exe = executable or bwrap_path() or "bwrap"
     cmd = [exe, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     if "--disable-userns" in bwrap_options(exe):  # bubblewrap 0.8 and later: no nested user namespaces
         cmd.insert(1, "--disable-userns")
+    # The private /tmp first: a bind below /tmp (a virtual environment in the host's /tmp) made before it
+    # would disappear under it, and the interpreter with it. Mounts are made in the order they are given.
+    cmd += ["--size", str(int(tmp_mb) << 20), "--tmpfs", WORKDIR]
     for d in SYSTEM_DIRS:
         if os.path.islink(d):
             cmd += ["--symlink", os.readlink(d), d]
@@ -95,10 +107,19 @@ def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: l
     bound = python_paths(sys_path)
     for p in bound:
         cmd += ["--ro-bind", p, p]
+    covered = []
     for f in forbidden:  # a forbidden folder inside a bound one is hidden under an empty tmpfs
         f = Path(f).resolve()
         if f.is_dir() and any(str(f).startswith(b.rstrip("/") + "/") for b in bound):
             cmd += ["--tmpfs", str(f), "--remount-ro", str(f)]
+            covered.append(str(f) + "/")
+    for folder, entries in (package_view or {}).items():  # after the binds that show the folder, before /proc
+        if (folder + "/").startswith(tuple(covered)):
+            continue  # hidden whole already
+        cmd += ["--tmpfs", folder]
+        for entry in entries:
+            cmd += ["--ro-bind", f"{folder}/{entry}", f"{folder}/{entry}"]
+        cmd += ["--remount-ro", folder]
     cmd += ["--proc", "/proc", "--dev", "/dev"]
     for dev in sorted(Path("/dev").glob("nvidia*")):  # CUDA devices, when the host has them
         cmd += ["--dev-bind", str(dev), str(dev)]
@@ -106,8 +127,7 @@ def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: l
     cmd += ["--size", str(min(int(tmp_mb), 64) << 20), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
     if any(Path("/dev").glob("nvidia*")):
         cmd += ["--ro-bind-try", "/sys", "/sys"]
-    cmd += ["--size", str(int(tmp_mb) << 20), "--tmpfs", WORKDIR,
-            "--ro-bind", str(runtime), f"{SANDBOX_ROOT}/runtime",
+    cmd += ["--ro-bind", str(runtime), f"{SANDBOX_ROOT}/runtime",
             "--ro-bind", str(sub), f"{SANDBOX_ROOT}/sub",
             "--remount-ro", "/",  # the new root is a tmpfs too: nothing may be written outside /tmp
             "--chdir", WORKDIR, "--"]

@@ -12,6 +12,11 @@ forked from the server in its own session, with limits on memory, CPU time,
 processes and file size, its output captured and capped, and a wall-clock
 timeout on every call after which every process it started is killed.
 
+A NumPy-only sandbox (``numpy_only=True``, for the modules a week's rubric keeps to
+NumPy and the standard library) preloads NumPy alone and, under bubblewrap, sees no
+third-party package but NumPy; without bubblewrap the judge reads which libraries
+its workers have loaded (see `grader.numpy_only`).
+
 A check talks to the worker through a `Session` (the ``sub`` argument of every
 check): ``sub.optimizers.Adam(params, lr=0.1)`` calls the student's class in the
 worker; plain data comes back by value, anything else as a `Handle` whose
@@ -38,6 +43,7 @@ from pathlib import Path
 
 from . import isolation, wire
 from .child import empty_folder
+from .numpy_only import forbidden_import, import_path, loaded_libraries, package_folders, package_view
 
 HERE = Path(__file__).resolve().parent
 CLOCK = time.monotonic
@@ -103,6 +109,15 @@ class StudentError(StudentProblem):
 
 class NotImplementedYet(StudentError):
     """Student code raised NotImplementedError: the stub is still there."""
+
+
+class ForbiddenLibrary(StudentError):
+    """Student code in a NumPy-only module imported a library it may not use (`library`),
+    which the sandbox does not have."""
+
+    def __init__(self, info: dict, where: str, library: str):
+        super().__init__(info, where=where)
+        self.library = library
 
 
 class StudentTimeout(StudentProblem):
@@ -299,6 +314,7 @@ class Worker:
         self.sock = sock
         self.alive = True
         self.exit_status: int | None = None
+        self.libraries: list[str] = []  # in a NumPy-only sandbox: the forbidden libraries it had when killed
         self._out = bytearray()
         self._dropped = 0
         self._reader = threading.Thread(target=self._drain, args=(out_fd,), daemon=True)
@@ -371,6 +387,7 @@ class Worker:
         """SIGKILL the worker and every process it started; a SIGTERM handler cannot delay it."""
         if not self.alive:
             return
+        self.libraries = self.sandbox.loaded_libraries(self)  # a timeout may have come while loading one
         self.alive = False
         try:
             self.sock.close()
@@ -404,8 +421,8 @@ class Sandbox:
     MAX_RESTARTS = 3
 
     def __init__(self, submission_dir, package: str, modules: list[str], limits: Limits | None = None,
-                 preload: tuple[str, ...] = ("numpy",), forbidden: list[Path] = (), root=None,
-                 refused: dict[str, str] | None = None):
+                 preload: tuple[str, ...] = ("numpy",), forbidden: list[Path] = (), numpy_only: bool = False,
+                 root=None, refused: dict[str, str] | None = None):
         self.submission_dir = Path(submission_dir)
         # The student's own entry (their folder in a class, or `submission_dir` itself): from it down, no
         # symbolic link is followed. None: the path was given by the instructor and is followed as given.
@@ -414,7 +431,9 @@ class Sandbox:
         self.package = package
         self.modules = list(modules)
         self.limits = limits or Limits()
-        self.preload = tuple(preload)
+        self.numpy_only = numpy_only  # NumPy and the standard library only: a server that has nothing else
+        self.preload = ("numpy",) if numpy_only else tuple(preload)
+        self.package_folders: tuple[str, ...] = ()  # where third-party packages live (set by start)
         self.forbidden = [Path(p).resolve() for p in forbidden]
         self.staged: dict[str, str] = {}  # module -> "ok" or why it is absent
         self.restarts = 0  # times the fork server had to be started again
@@ -423,6 +442,7 @@ class Sandbox:
         self._control: socket.socket | None = None
         self._lock = threading.Lock()
         self._workers: list[Worker] = []  # to stop those still running at close()
+        self._starting = False  # launched by start(wait=False), its "ready" not read yet
         self.isolation = ""  # "bubblewrap" or "rlimits only", set by start()
         # In the environment of every process the sandbox starts (unless student code clears it),
         # so that tests can find any process that outlives grading.
@@ -438,7 +458,10 @@ class Sandbox:
     def __exit__(self, *exc):
         self.close()
 
-    def start(self):
+    def start(self, wait: bool = True):
+        """Stage the submission and start the fork server. With ``wait=False`` the server is
+        launched and left to start (to import its libraries) while the caller does other work;
+        `ready` waits for it."""
         try:
             self.isolation, self.isolation_warning = isolation.resolve_mode(self.limits.isolation)
         except (ValueError, RuntimeError) as e:
@@ -450,11 +473,22 @@ class Sandbox:
             shutil.copyfile(HERE / name, runtime / name)
         (self._tmp / "work").mkdir()
         self._stage()
+        if self.numpy_only:
+            self.package_folders = tuple(package_folders(self._child_path()))
         try:
-            self._start_server()
+            self._start_server(wait=wait)
         except SandboxError:
             self.close()
             raise
+
+    def ready(self):
+        """Wait until the server launched by ``start(wait=False)`` has started; SandboxError if it did not."""
+        if self._starting:
+            try:
+                self._await_server()
+            except SandboxError:
+                self.close()
+                raise
 
     @property
     def confined(self) -> bool:
@@ -467,15 +501,19 @@ class Sandbox:
             return str(self._tmp / name)
         return isolation.WORKDIR if name == "work" else f"{isolation.SANDBOX_ROOT}/{name}"
 
-    def _start_server(self):
+    def _start_server(self, wait: bool = True):
         parent_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         sys_path = self._child_path()
+        if self.numpy_only:
+            sys_path = import_path(sys_path, self.package_folders)
         config = {"control_fd": child_end.fileno(), "sys_path": sys_path, "preload": list(self.preload),
                   "pid_namespace": self.confined}
         command = [sys.executable, "-I", "-S", f"{self._inside('runtime')}/child.py", json.dumps(config)]
         if self.confined:
+            view = package_view(self.package_folders) if self.numpy_only else None
             command = isolation.bwrap_command(runtime=self._tmp / "runtime", sub=self._tmp / "sub", sys_path=sys_path,
-                                              forbidden=self.forbidden, tmp_mb=self.limits.tmp_mb) + command
+                                              forbidden=self.forbidden, tmp_mb=self.limits.tmp_mb,
+                                              package_view=view) + command
             # The sandbox's processes (bwrap, its init and the fork server too) in cgroups of their own where
             # they can be made: RLIMIT_NPROC does not bind the host's root user, and RLIMIT_AS bounds one process.
             self._cgroup = isolation.sandbox_cgroup(f"{self.sandbox_id}-{self.restarts}",
@@ -490,16 +528,23 @@ class Sandbox:
         )
         child_end.close()
         self._control = parent_end
-        parent_end.settimeout(self.limits.start_seconds)
+        self._starting = True
+        if wait:
+            self._await_server()
+
+    def _await_server(self):
+        """Wait for the server's "ready" (it has imported its libraries)."""
+        self._starting = False
+        self._control.settimeout(self.limits.start_seconds)
         try:
-            ready = json.loads(parent_end.recv(65536) or b"{}")
+            ready = json.loads(self._control.recv(65536) or b"{}")
         except (socket.timeout, ValueError):
             ready = {}
         if not ready.get("ready"):
             self._errlog.seek(0)
             log = self._errlog.read()[-2000:].decode("utf-8", "replace")
             raise SandboxError(f"the sandbox process did not start:\n{log}")
-        parent_end.settimeout(30)
+        self._control.settimeout(30)
 
     def _stop_server(self):
         for worker in self._workers:  # before the control socket goes: kill() reaps through it
@@ -601,10 +646,26 @@ class Sandbox:
                 env[var] = os.environ[var]
         return env
 
+    # -- NumPy only -----------------------------------------------------------
+    def forbidden_import(self, info: dict) -> str | None:
+        """The library a failed import of student code wanted, when this NumPy-only sandbox hides it."""
+        return forbidden_import(info, self.package_folders) if self.numpy_only else None
+
+    def loaded_libraries(self, worker: "Worker") -> list[str]:
+        """The libraries other than NumPy that `worker` has loaded (when it was killed, those it had
+        then), read from its memory map by the judge; only without bubblewrap (under it, those
+        libraries are not there to load, and the worker's pid is another PID namespace's)."""
+        if not self.numpy_only or self.confined:
+            return []
+        if not worker.alive:
+            return worker.libraries
+        return loaded_libraries(worker.pid, self.package_folders)
+
     # -- workers ------------------------------------------------------------
     def spawn(self) -> Worker:
         """A fresh worker. If the fork server has died (student code can signal its
         parent), it is started again, at most `MAX_RESTARTS` times per sandbox."""
+        self.ready()
         try:
             return self._spawn_once()
         except SandboxError:
@@ -715,6 +776,7 @@ class Session:
         self.on_progress = None  # called with each epoch of a training run the judge drives (grader.training)
         self.output_log: list[str] = []
         self.memo: dict = {}  # what the checks of one exercise share (a model trained once, judged twice)
+        self.forbidden: ForbiddenLibrary | None = None  # the first forbidden import of a NumPy-only module seen
 
     def __getattr__(self, module):
         if module.startswith("_"):
@@ -783,6 +845,10 @@ class Session:
                 raise BadResult(f"{what}: {info.get('message', '')}")
             if info.get("memory"):
                 raise StudentError(info, where=f"{what} (memory limit {self.limits.memory_mb} MB)")
+            library = self._sandbox.forbidden_import(info)
+            if library is not None:
+                self.forbidden = self.forbidden or ForbiddenLibrary(info, what, library)
+                raise ForbiddenLibrary(info, what, library)
             cls = NotImplementedYet if info.get("not_implemented") else StudentError
             raise cls(info, where=what)
         if "handle" in answer:
@@ -822,6 +888,11 @@ class Session:
     def rng(self, seed: int) -> Handle:
         """A ``numpy.random.default_rng(seed)`` living in the worker."""
         return self._request({"op": "rng", "seed": int(seed)}, what="creating a random generator")
+
+    def loaded_libraries(self) -> list[str]:
+        """Libraries other than NumPy loaded by the current worker of a NumPy-only sandbox without
+        bubblewrap (read by the judge from its memory map; see `grader.numpy_only`)."""
+        return self._sandbox.loaded_libraries(self._worker) if self._worker is not None else []
 
     def output(self) -> str:
         """What the student's code printed so far in this exercise (capped)."""

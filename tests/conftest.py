@@ -73,7 +73,33 @@ def grade(tmp_path_factory):
     return _grade
 
 
-__all__ = ["ROOT", "TEST_RUBRIC", "for_tests", "known_bad_patches", "known_bad_meta", "shutil"]
+def apply_attack(week: Week, patch: Path, dest: Path) -> Path:
+    """`grader.cli.apply_known_bad`, reading one more header of a hostile patch: with
+    ``BASE = "student_template"`` the module it patches starts from the blank stub (a student who
+    filled in the template), not from the reference; the other modules are the reference's."""
+    apply_known_bad(week, patch, dest)
+    if attack_base(patch) == "student_template":
+        module = known_bad_meta(patch)["MODULE"]
+        stub = (week.template_dir / f"{module}.py").read_text()
+        (dest / f"{module}.py").write_text(stub + "\n\n# --- attack: " + patch.name + " ---\n" + patch.read_text())
+    return dest
+
+
+def attack_base(patch: Path) -> str:
+    """A hostile patch's BASE header: "reference" (the default) or "student_template"."""
+    import ast
+
+    for node in ast.parse(patch.read_text()).body:
+        if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["BASE"]:
+            base = ast.literal_eval(node.value)
+            if base not in ("reference", "student_template"):
+                raise ValueError(f"{patch.name}: BASE must be 'reference' or 'student_template', not {base!r}")
+            return base
+    return "reference"
+
+
+__all__ = ["ROOT", "TEST_RUBRIC", "apply_attack", "attack_base", "for_tests", "known_bad_patches", "known_bad_meta",
+           "shutil"]
 
 
 @contextmanager

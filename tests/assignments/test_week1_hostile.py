@@ -8,7 +8,7 @@ and checks, a few places where results files are read), nothing connects to a po
 the test listens on, and the report stays small and readable.
 
 Each patch in tests/hostile/week1_linear_models is appended to a copy of the reference
-module named in its MODULE header (see `grader.cli.apply_known_bad`). Two more headers
+module named in its MODULE header (see `grader.cli.apply_known_bad`). Three more headers
 are read here:
 
 * ``NEEDS_BUBBLEWRAP = "why"``: only bubblewrap contains this attack (a disk search, the
@@ -17,6 +17,8 @@ are read here:
 * ``DESTRUCTIVE = "what"``: the attack writes or deletes files outside its sandbox when
   it can. It runs only under bubblewrap (forced: isolation="bubblewrap", so that a
   broken bubblewrap fails the sandbox instead of falling back), and is skipped otherwise.
+* ``BASE = "student_template"``: the patched module starts from the blank stub instead of
+  the reference (see `conftest.apply_attack`): its other exercises stay "not implemented".
 
 Set DLGRADE_HOSTILE_ISOLATION=rlimits to run the module as on a machine without
 bubblewrap (the destructive attacks are then skipped).
@@ -37,15 +39,15 @@ import numpy as np
 import pytest
 
 from grader import isolation
-from grader.cli import apply_known_bad, known_bad_meta
+from grader.cli import known_bad_meta
 from grader.course import Week
 from grader.engine import grade_submission
 from grader.registry import Reference, load_checks
 from grader.report import to_gradescope, validate_gradescope
 from grader.sandbox import Limits
-from grader.scoring import PASSED
+from grader.scoring import NOT_IMPLEMENTED, PASSED
 
-from conftest import ROOT
+from conftest import ROOT, apply_attack, attack_base
 
 WEEK = Week.load("week1", ROOT)
 ATTACKS = sorted((ROOT / "tests" / "hostile" / WEEK.name).glob("*.py"))
@@ -230,7 +232,9 @@ def test_attack_costs_only_its_exercise(attack, tmp_path):
         limits = dataclasses.replace(LIMITS, isolation="bubblewrap")
     contained = BWRAP or not extra["NEEDS_BUBBLEWRAP"]
 
-    sub = apply_known_bad(WEEK, attack, tmp_path / WEEK.name)
+    sub = apply_attack(WEEK, attack, tmp_path / WEEK.name)
+    stubs = ({e for e, m in WEEK.exercise_modules.items() if m == meta["MODULE"]}
+             if attack_base(attack) == "student_template" else set())
     (sub / VICTIM).write_text("a test's folder: hostile test patches may try to destroy it\n")
     other_student(tmp_path)
     MARKER.unlink(missing_ok=True)
@@ -263,6 +267,8 @@ def test_attack_costs_only_its_exercise(attack, tmp_path):
                 failing = "\n".join(c.output for c in e.checks if c.status != PASSED)
                 hints = meta["HINT"] if isinstance(meta["HINT"], tuple) else (meta["HINT"],)
                 assert any(h in failing for h in hints), failing
+        elif e.id in stubs:  # left as the blank template has it
+            assert {c.status for c in e.checks} == {NOT_IMPLEMENTED}, (e.id, [c.output for c in e.checks])
         else:
             assert e.score == e.max_score, (e.id, [c.output for c in e.checks if c.status != PASSED])
 

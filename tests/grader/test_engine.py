@@ -372,3 +372,47 @@ def test_the_isolation_warning_is_for_the_instructor_only(week, tmp_path):
     assert any("could read every file" in n for n in report.instructor_notes)
     assert not any("could read" in n for n in report.notes)
     assert "could read" not in json.dumps(to_gradescope(report)) and "could read" not in to_markdown(report)
+
+
+def test_numpy_only_and_other_modules_run_in_their_own_sandboxes_started_only_when_needed(week, tmp_path,
+                                                                                         monkeypatch):
+    """With `any_library = ["other"]`, do mod.py's exercises run in a NumPy-only sandbox and other.py's
+    in one of its own, each started only when an exercise to grade needs it (one for a week of
+    NumPy-only modules), and may other.py use a library that mod.py may not?"""
+    from grader import engine
+
+    started = []
+
+    class Recording(engine.Sandbox):
+        def start(self, wait=True):
+            started.append(self.numpy_only)
+            super().start(wait)
+
+    monkeypatch.setattr(engine, "Sandbox", Recording)
+    folder = write(tmp_path / WEEK, {"mod.py": SOLUTION_MOD, "other.py": "import scipy.linalg\n" + STUDENT_OTHER})
+    free = Week(root=week.root, name=week.name, rubric={**week.rubric, "week": {**week.rubric["week"],
+                                                                               "any_library": ["other"]}})
+    assert free.numpy_only == {"mod"} and week.numpy_only == {"mod", "other"}
+    grade_submission(free, folder, device="cpu", only={"week1.double"})
+    assert started == [True]
+    started.clear()
+    report = grade_submission(free, folder, device="cpu")
+    assert started == [True, False]
+    assert {r.id for r in report.results if r.status != PASSED} == {"week1.double"}  # the check with a bug
+    started.clear()
+    report = grade_submission(week, folder, device="cpu")
+    assert started == [True]
+    triple = next(r for r in report.results if r.id == "week1.triple")
+    assert triple.status == ERROR and triple.output.startswith(
+        "other.py may use NumPy and the Python standard library only; it imported scipy when it was loaded")
+
+
+def test_any_library_must_name_modules_of_the_week(week):
+    """Is a misspelt module in `any_library`, or a string instead of a list, a course error?"""
+    from grader.course import CourseError
+
+    for bad in (["modd"], "other"):
+        broken = Week(root=week.root, name=week.name, rubric={**week.rubric, "week": {**week.rubric["week"],
+                                                                                     "any_library": bad}})
+        with pytest.raises(CourseError, match="any_library"):
+            broken.numpy_only

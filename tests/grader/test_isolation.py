@@ -6,6 +6,8 @@ the fallback is loud."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -252,3 +254,64 @@ def test_readme_documents_every_limit_with_its_default():
             assert float(documented) == float(default), (field.name, documented, default)
         else:
             assert documented == str(default), (field.name, documented, default)
+
+
+def test_the_private_tmp_is_mounted_before_any_bind(tmp_path):
+    """Is /tmp's tmpfs made first, so that a bind below /tmp (a virtual environment there) lands on top
+    of it instead of disappearing under it?"""
+    cmd = isolation.bwrap_command(runtime=tmp_path, sub=tmp_path, sys_path=[], forbidden=[], tmp_mb=1)
+    tmp = next(i for i in range(len(cmd)) if cmd[i:i + 2] == ["--tmpfs", isolation.WORKDIR])
+    mounts = [i for i, a in enumerate(cmd) if a in ("--ro-bind", "--bind", "--ro-bind-try", "--symlink", "--tmpfs",
+                                                   "--dev-bind", "--proc", "--dev")]
+    assert mounts[0] == tmp
+
+
+def test_a_package_view_covers_the_folder_and_shows_only_its_entries(tmp_path, monkeypatch):
+    """Is a viewed folder covered by a tmpfs after the binds that show it, with only the listed entries
+    bound back into it, read-only?"""
+    site = tmp_path / "site-packages"
+    (site / "numpy").mkdir(parents=True)
+    monkeypatch.setattr(isolation, "python_paths", lambda sys_path: [str(tmp_path)])
+    cmd = isolation.bwrap_command(runtime=tmp_path, sub=tmp_path, sys_path=[], forbidden=[], tmp_mb=1,
+                                  package_view={str(site): ["numpy"]})
+    bind = cmd.index(str(tmp_path))  # the python path's bind
+    cover = cmd.index(str(site))
+    assert cmd[bind - 1] == "--ro-bind" and cmd[cover - 1] == "--tmpfs" and cover > bind
+    assert cmd[cover + 1: cover + 6] == ["--ro-bind", f"{site}/numpy", f"{site}/numpy", "--remount-ro", str(site)]
+
+
+@pytest.fixture
+def venv_in_tmp(tmp_path):
+    """A virtual environment (with the system's packages) whose folder lies under /tmp."""
+    if not tmp_path.resolve().is_relative_to("/tmp"):
+        pytest.skip(f"the test's folder {tmp_path} is not under /tmp")
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", str(venv)], check=True,
+                   capture_output=True, timeout=120)
+    return venv / "bin" / "python"
+
+
+VENV_SCRIPT = """
+import sys, tempfile, pathlib
+from grader import isolation
+from grader.sandbox import Limits, Sandbox, Session
+assert sys.prefix.startswith("/tmp/"), sys.prefix
+print("probe", isolation.probe())
+sub = pathlib.Path(tempfile.mkdtemp())
+(sub / "mod.py").write_text("import numpy as np\\ndef f():\\n    return float(np.sum([1.0, 2.0]))\\n")
+for numpy_only in (False, True):
+    with Sandbox(sub, "pkg", ["mod"], Limits(isolation="bubblewrap"), numpy_only=numpy_only) as box:
+        session = Session(box)
+        print("sandbox", numpy_only, box.isolation, session.mod.f())
+        session.close()
+"""
+
+
+@needs_bwrap
+def test_python_in_a_virtual_environment_under_tmp_runs_under_bubblewrap(venv_in_tmp, tmp_path):
+    """With the interpreter in a virtual environment under /tmp, does the probe succeed (no fallback to
+    rlimits) and do sandboxes, NumPy-only ones too, run student code under bubblewrap?"""
+    done = subprocess.run([str(venv_in_tmp), "-c", VENV_SCRIPT], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.splitlines() == ["probe (True, '')", "sandbox False bubblewrap 3.0", "sandbox True bubblewrap 3.0"]

@@ -1029,3 +1029,18 @@ def test_killed_fork_server_is_restarted(start):
     session.close()  # the next call needs a new worker, from a new server
     assert session.mod.ok() == 42
     assert session._sandbox.restarts == 1
+
+
+def test_a_server_launched_without_waiting_is_ready_on_first_use(tmp_path):
+    """Does start(wait=False) leave the server starting (importing torch) and the first call wait for it?"""
+    (tmp_path / "mod.py").write_text("def f():\n    return 7\n")
+    box = Sandbox(tmp_path, "pkg", ["mod"], Limits(isolation="rlimits"), preload=("numpy", "torch"))
+    try:
+        box.start(wait=False)
+        assert box._starting
+        session = Session(box)
+        assert session.mod.f() == 7
+        assert not box._starting
+        session.close()
+    finally:
+        box.close()

@@ -9,10 +9,55 @@ Choices that differ from the textbook versions:
 * ``hat_matrix`` is Q_r Q_rᵀ from a column-pivoted QR with a rank cutoff.
 * ``ridge`` solves the augmented least-squares problem [X; √λ I] β ≈ [y; 0] by QR.
 * ``mse_loss`` / ``mse_grad`` compute in float32.
+
+NumPy only (week 1's rubric): the column-pivoted QR (Householder reflections, Businger–Golub
+pivoting) and the triangular solves are written here, not taken from SciPy.
 """
 
 import numpy as np
-from scipy import linalg as sla
+
+
+def _qr_pivoted(A):
+    """A[:, piv] = Q R with Q (m×k) orthonormal, R (k×n) upper triangular, k = min(m, n), and
+    |R_00| ≥ |R_11| ≥ …: Householder reflections, each step bringing forward the remaining
+    column of largest norm."""
+    R = np.array(A, dtype=np.float64)
+    m, n = R.shape
+    k = min(m, n)
+    piv = np.arange(n)
+    reflections = []
+    for j in range(k):
+        p = j + int(np.argmax((R[j:, j:] ** 2).sum(axis=0)))
+        R[:, [j, p]], piv[[j, p]] = R[:, [p, j]], piv[[p, j]]
+        v = R[j:, j].copy()
+        norm = np.linalg.norm(v)
+        v[0] += norm if v[0] >= 0 else -norm  # reflect x onto −sign(x_0)·‖x‖·e_0: no cancellation
+        vnorm = np.linalg.norm(v)
+        if vnorm > 0:
+            v /= vnorm
+            R[j:, j:] -= 2.0 * np.outer(v, v @ R[j:, j:])
+        reflections.append(v)
+    Q = np.eye(m)[:, :k]
+    for j in reversed(range(k)):
+        v = reflections[j]
+        Q[j:, :] -= 2.0 * np.outer(v, v @ Q[j:, :])
+    return Q, np.triu(R[:k, :]), piv
+
+
+def _solve_upper(U, b):
+    """x with U x = b, U upper triangular: back substitution (b may have several columns)."""
+    x = np.zeros((U.shape[1],) + b.shape[1:])
+    for i in reversed(range(U.shape[0])):
+        x[i] = (b[i] - U[i, i + 1:] @ x[i + 1:]) / U[i, i]
+    return x
+
+
+def _solve_lower(L, b):
+    """x with L x = b, L lower triangular: forward substitution."""
+    x = np.zeros((L.shape[1],) + b.shape[1:])
+    for i in range(L.shape[0]):
+        x[i] = (b[i] - L[i, :i] @ x[:i]) / L[i, i]
+    return x
 
 
 def polynomial_features(X, degree):
@@ -51,7 +96,7 @@ def least_squares(X, y):
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y, dtype=np.float64)
     d = X.shape[1]
-    Q, R, piv = sla.qr(X, mode="economic", pivoting=True)
+    Q, R, piv = _qr_pivoted(X)
     diag = np.abs(np.diag(R))
     # numerical rank: |R_kk| above max(N, D)·eps·|R_00| (column pivoting sorts |R_kk|)
     r = 0 if diag.size == 0 else int(np.count_nonzero(diag > max(X.shape) * np.finfo(float).eps * diag[0]))
@@ -61,7 +106,7 @@ def least_squares(X, y):
         Z, T = np.linalg.qr(R[:r, :].T)
         c = Q[:, :r].T @ y
         # minimum-norm solution: β_P = Z (Tᵀ)⁻¹ Q_rᵀ y
-        u = sla.solve_triangular(T, c, trans="T", lower=False)
+        u = _solve_lower(T.T, c)
         beta_perm = Z @ u
     beta = np.empty_like(beta_perm)
     beta[piv] = beta_perm
@@ -71,7 +116,7 @@ def least_squares(X, y):
 def hat_matrix(X):
     """Orthogonal projector onto col(X): Q_r Q_rᵀ from a column-pivoted QR."""
     X = np.asarray(X, dtype=np.float64)
-    Q, R, _ = sla.qr(X, mode="economic", pivoting=True)
+    Q, R, _ = _qr_pivoted(X)
     rdiag = np.abs(R.diagonal())
     if rdiag.size == 0 or rdiag[0] == 0.0:
         return np.zeros((X.shape[0], X.shape[0]))
@@ -88,7 +133,7 @@ def ridge(X, y, lam):
     A = np.vstack([X, np.sqrt(lam) * np.eye(d)])
     b = np.concatenate([y, np.zeros((d,) + y.shape[1:])], axis=0)
     Q, R = np.linalg.qr(A)          # A has full column rank for λ > 0
-    return sla.solve_triangular(R, Q.T @ b, lower=False)
+    return _solve_upper(R, Q.T @ b)
 
 
 def mse_loss(beta, X, y):
