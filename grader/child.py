@@ -350,6 +350,8 @@ def empty_folder(top, mode=None):
         raise NotADirectoryError(f"{top} is not a folder")
     os.chmod(top, 0o700)
     top_fd = os.open(top, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    top_dev = os.fstat(top_fd).st_dev
+    kept = _mount_ancestors(top)  # (dev, inode) of the folders that lead to something mounted below `top`
     todo = []  # folders at the top level, to empty and then remove
     taken = [0]
 
@@ -363,8 +365,19 @@ def empty_folder(top, mode=None):
                 return name
 
     def clear(parent_fd, name):
-        if not stat.S_ISDIR(os.stat(name, dir_fd=parent_fd, follow_symlinks=False).st_mode):
+        info = os.stat(name, dir_fd=parent_fd, follow_symlinks=False)
+        if not stat.S_ISDIR(info.st_mode):
             os.unlink(name, dir_fd=parent_fd)  # a file, link, FIFO or socket: unlinked whatever its mode
+            return
+        if info.st_dev != top_dev:
+            return  # something mounted here by the sandbox (a Python installation under the host's /tmp)
+        if (info.st_dev, info.st_ino) in kept:  # a folder on the way to such a mount: emptied where it is
+            fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent_fd)
+            try:
+                for entry in list(os.scandir(fd)):
+                    clear(fd, entry.name)
+            finally:
+                os.close(fd)
             return
         os.chmod(name, 0o700, dir_fd=parent_fd)  # a folder (never a link): readable, and movable
         if parent_fd == top_fd:
@@ -390,6 +403,30 @@ def empty_folder(top, mode=None):
         os.close(top_fd)
     if mode is not None:
         os.chmod(top, mode)
+
+
+def _mount_ancestors(top):
+    """(st_dev, st_ino) of every folder strictly between `top` and a mount point below it (from
+    /proc/self/mountinfo): those folders hold what the sandbox bound there and must stay."""
+    prefix = os.path.realpath(top).rstrip("/") + "/"
+    kept = set()
+    try:
+        with open("/proc/self/mountinfo") as f:
+            points = [line.split()[4] for line in f]
+    except OSError:
+        return kept
+    for point in points:
+        if not point.startswith(prefix):
+            continue
+        parts = point[len(prefix):].split("/")
+        for i in range(1, len(parts)):
+            try:
+                info = os.stat(prefix + "/".join(parts[:i]), follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                kept.add((info.st_dev, info.st_ino))
+    return kept
 
 
 # ---------------------------------------------------------------------------

@@ -117,3 +117,27 @@ def own_week_modules(week_name: str):
         for k in [k for k in sys.modules if k.startswith(prefixes)]:
             del sys.modules[k]
         sys.modules.update(saved)
+
+
+@pytest.fixture(scope="module")
+def template_course(tmp_path_factory):
+    """A course made by `init_course` for week 1, with an empty gradebook (made once per test module:
+    creating a gradebook runs alembic in a subprocess, about 2 s)."""
+    pytest.importorskip("nbgrader")
+    from nbgrader.api import Gradebook
+
+    from grader import nbgrader_bridge as bridge
+
+    course = tmp_path_factory.mktemp("template") / "course"
+    bridge.init_course(course, ["week1"], root=ROOT)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}"):
+        pass
+    return course
+
+
+@pytest.fixture
+def course(template_course, tmp_path):
+    """A fresh copy of `template_course` (no generate_assignment, no release)."""
+    dest = tmp_path / "course"
+    shutil.copytree(template_course, dest)
+    return dest

@@ -43,23 +43,6 @@ def report(earned: dict[str, tuple[float, float]] | None = None, name: str = "su
 FULL = {ex: (1.0, p - 1) for ex, p in POINTS.items()}
 
 
-@pytest.fixture(scope="module")
-def template_course(tmp_path_factory):
-    course = tmp_path_factory.mktemp("template") / "course"
-    bridge.init_course(course, ["week1"], root=ROOT)
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}"):
-        pass  # an empty gradebook, made once: creating one runs alembic in a subprocess (2 s)
-    return course
-
-
-@pytest.fixture
-def course(template_course, tmp_path):
-    """A fresh copy of a course made by `init_course`, with an empty gradebook (no generate_assignment, no release)."""
-    dest = tmp_path / "course"
-    shutil.copytree(template_course, dest)
-    return dest
-
-
 @pytest.fixture
 def judge(monkeypatch):
     """Replace the judge: judge[student] = GradeReport (default: zero everywhere)."""

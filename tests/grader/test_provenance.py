@@ -258,28 +258,6 @@ def test_a_rubric_asking_for_rlimits_needs_the_command_line_too(monkeypatch):
 # ------------------------------------------------------------------ nbgrader autograde
 
 
-@pytest.fixture(scope="module")
-def template_course(tmp_path_factory):
-    pytest.importorskip("nbgrader")
-    from nbgrader.api import Gradebook
-
-    from grader import nbgrader_bridge as bridge
-
-    course = tmp_path_factory.mktemp("template") / "course"
-    bridge.init_course(course, ["week1"], root=ROOT)
-    with Gradebook(f"sqlite:///{course / 'gradebook.db'}"):
-        pass  # made once: creating a gradebook runs alembic in a subprocess
-    return course
-
-
-@pytest.fixture
-def course(template_course, tmp_path):
-    """A fresh copy of a course made by `nbgrader init`, with an empty gradebook and no generate_assignment."""
-    dest = tmp_path / "course"
-    shutil.copytree(template_course, dest)
-    return dest
-
-
 @pytest.fixture
 def judged(monkeypatch):
     """The judge replaced by a blank report; records the limits and arguments it was called with."""

@@ -272,11 +272,25 @@ def test_evaluation_sees_the_trained_parameters_only(tmp_path):
     assert accuracy(np.argmax(logits, 1), D["y_val"]) < 0.5  # lr 0: the parameters learned nothing
 
 
-def test_accuracy_before_training_is_not_credited(tmp_path):
-    """Does a model that is accurate before training (its answers do not come from the trained parameters) fail?"""
+def judged_with(tmp_path, source: str, builder: str, match: str):
+    """Train and judge ``mod.<builder>`` (the models above plus `source`) on inputs whose first feature
+    is the label, and expect a CheckFailed matching `match`."""
     folder = tmp_path / "sub"
     folder.mkdir()
-    (folder / "mod.py").write_text(textwrap.dedent(MODEL) + '''
+    (folder / "mod.py").write_text(textwrap.dedent(MODEL) + source)
+    X = np.repeat(np.arange(10.0), 20)[:, None] * np.ones((1, 64))
+    y = np.repeat(np.arange(10), 20)
+    with Sandbox(folder, "pkg", ["mod"], Limits(call_seconds=60, memory_mb=8192)) as sandbox:
+        session = Session(sandbox)
+        with pytest.raises(CheckFailed, match=match):
+            train_and_judge(session, f"mod.{builder}", (64, 10), recipe=NUMPY, X_train=X, y_train=y, X_eval=X,
+                            y_eval=y, threshold=0.9, what=builder)
+        session.close()
+
+
+def test_accuracy_before_training_is_not_credited(tmp_path):
+    """Does a model that is accurate before training (its answers do not come from the trained parameters) fail?"""
+    judged_with(tmp_path, '''
 
 class Oracle(Softmax):
     def forward(self, x):
@@ -286,23 +300,13 @@ class Oracle(Softmax):
 
 def build_oracle(d, k, rng):
     return Oracle(d, k, rng)
-''')
-    X = np.repeat(np.arange(10.0), 20)[:, None] * np.ones((1, 64))
-    y = np.repeat(np.arange(10), 20)
-    with Sandbox(folder, "pkg", ["mod"], Limits(call_seconds=60, memory_mb=8192)) as sandbox:
-        session = Session(sandbox)
-        with pytest.raises(CheckFailed, match="do not come from the parameters the grader trained"):
-            train_and_judge(session, "mod.build_oracle", (64, 10), recipe=NUMPY, X_train=X, y_train=y, X_eval=X,
-                            y_eval=y, threshold=0.9, what="the oracle")
-        session.close()
+''', "build_oracle", "do not come from the parameters the grader trained")
 
 
 def test_accuracy_that_ignores_the_trained_values_is_not_credited(tmp_path):
     """Does a model that answers by a rule of its own once its parameters were loaded (any values
     other than its initial ones) fail the shuffled-parameters control?"""
-    folder = tmp_path / "sub"
-    folder.mkdir()
-    (folder / "mod.py").write_text(textwrap.dedent(MODEL) + '''
+    judged_with(tmp_path, '''
 
 class Sleeper(Softmax):
     def __init__(self, d, k, rng):
@@ -318,15 +322,7 @@ class Sleeper(Softmax):
 
 def build_sleeper(d, k, rng):
     return Sleeper(d, k, rng)
-''')
-    X = np.repeat(np.arange(10.0), 20)[:, None] * np.ones((1, 64))
-    y = np.repeat(np.arange(10), 20)
-    with Sandbox(folder, "pkg", ["mod"], Limits(call_seconds=60, memory_mb=8192)) as sandbox:
-        session = Session(sandbox)
-        with pytest.raises(CheckFailed, match="shuffled"):
-            train_and_judge(session, "mod.build_sleeper", (64, 10), recipe=NUMPY, X_train=X, y_train=y, X_eval=X,
-                            y_eval=y, threshold=0.9, what="the sleeper")
-        session.close()
+''', "build_sleeper", "shuffled")
 
 
 def test_one_training_run_serves_several_held_out_sets(sub):
