@@ -99,10 +99,11 @@ def accuracy(predictions: np.ndarray, labels: np.ndarray) -> float:
 
 
 class _SGD:
-    """SGD with momentum and L2 weight decay, in float64: v ← μv + g + λp, p ← p − ηv."""
+    """SGD with momentum and L2 weight decay, as torch.optim.SGD (no dampening, no Nesterov):
+    v ← μv + g + λp, p ← p − ηv. NumPy models' parameters in float64; others keep their dtype."""
 
     def __init__(self, params, recipe):
-        self.params = [np.array(p, dtype=np.float64) for p in params]
+        self.params = [np.array(p, dtype=np.float64 if recipe.kind == "numpy" else None) for p in params]
         self.velocity = [np.zeros_like(p) for p in self.params]
         self.recipe = recipe
 
@@ -117,31 +118,42 @@ class _SGD:
             p -= r.lr * v
 
 
-class _Torch:
-    """torch.optim (Adam, or SGD with momentum) on the judge's own copy of the parameters."""
+class _Adam:
+    """Adam as torch.optim.Adam computes it (β = (0.9, 0.999), ε = 1e-8, L2 weight decay added to the
+    gradient, bias-corrected), in NumPy and in the parameters' own dtype. The judge does not run
+    torch's optimizer itself: a torch op in the judge wakes its thread pool, whose spinning threads
+    then compete with the student's process for the CPU between steps."""
+
+    betas, eps = (0.9, 0.999), 1e-8
 
     def __init__(self, params, recipe):
-        import torch
-
-        self.torch = torch
-        self.params = [torch.nn.Parameter(torch.from_numpy(np.array(p))) for p in params]
-        if recipe.optimizer == "adam":
-            self.opt = torch.optim.Adam(self.params, lr=recipe.lr, weight_decay=recipe.weight_decay)
-        else:
-            self.opt = torch.optim.SGD(self.params, lr=recipe.lr, momentum=recipe.momentum,
-                                       weight_decay=recipe.weight_decay)
+        self.params = [np.array(p) for p in params]
+        self.m = [np.zeros_like(p) for p in self.params]
+        self.v = [np.zeros_like(p) for p in self.params]
+        self.recipe = recipe
+        self.t = 0
 
     def values(self):
-        return [p.detach().numpy() for p in self.params]
+        return self.params
 
     def step(self, grads):
-        for p, g in zip(self.params, grads):
-            p.grad = self.torch.from_numpy(np.ascontiguousarray(g)).to(p.dtype)
-        self.opt.step()
+        r, (b1, b2) = self.recipe, self.betas
+        self.t += 1
+        step_size = r.lr / (1 - b1 ** self.t)
+        root_correction = np.sqrt(1 - b2 ** self.t)
+        for p, g, m, v in zip(self.params, grads, self.m, self.v):
+            g = np.asarray(g, dtype=p.dtype)
+            if r.weight_decay:
+                g = g + r.weight_decay * p
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * g * g
+            p -= (step_size * m / (np.sqrt(v) / root_correction + self.eps)).astype(p.dtype)
 
 
 def _optimizer(params, recipe):
-    return _SGD(params, recipe) if recipe.kind == "numpy" else _Torch(params, recipe)
+    return _Adam(params, recipe) if recipe.optimizer == "adam" else _SGD(params, recipe)
 
 
 # ---------------------------------------------------------------------------- talking to the worker

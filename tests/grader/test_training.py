@@ -333,3 +333,29 @@ def test_one_training_run_serves_several_held_out_sets(sub):
         train_and_judge(sub, "mod.build", (64, 10), recipe=NUMPY, X_train=D["X_train"], y_train=D["y_train"],
                         X_eval=X_eval, y_eval=y_eval, threshold=0.9, what="the softmax")
     assert [p["epoch"] for p in seen] == list(range(1, 11))
+
+
+@pytest.mark.parametrize("optimizer, extra", [("adam", {}), ("adam", {"weight_decay": 0.01}),
+                                              ("sgd", {"momentum": 0.9, "weight_decay": 0.01})])
+def test_the_judges_optimizers_match_torch(optimizer, extra):
+    """Do the judge's NumPy optimizers take the steps torch.optim takes, in float32?"""
+    import torch
+
+    from grader.training import _optimizer
+
+    rng = np.random.default_rng(0)
+    params = [rng.normal(size=(4, 3)).astype(np.float32), rng.normal(size=5).astype(np.float32)]
+    recipe = Recipe(trainer="torch_classifier", epochs=1, batch_size=1, lr=0.01, optimizer=optimizer, **extra)
+    mine = _optimizer(params, recipe)
+    theirs = [torch.nn.Parameter(torch.from_numpy(p.copy())) for p in params]
+    kw = {"lr": 0.01, "weight_decay": extra.get("weight_decay", 0.0)}
+    opt = torch.optim.Adam(theirs, **kw) if optimizer == "adam" else torch.optim.SGD(theirs, momentum=0.9, **kw)
+    for _ in range(20):
+        grads = [rng.normal(size=p.shape).astype(np.float32) for p in params]
+        mine.step(grads)
+        for t, g in zip(theirs, grads):
+            t.grad = torch.from_numpy(g)
+        opt.step()
+    for a, t in zip(mine.values(), theirs):
+        assert a.dtype == np.float32
+        np.testing.assert_allclose(a, t.detach().numpy(), rtol=1e-5, atol=1e-6)
