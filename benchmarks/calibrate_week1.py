@@ -81,7 +81,7 @@ def main():
             patch = ROOT / "examples" / week.name / "known_bad" / f"{name}.py"
             models[name] = apply_known_bad(week, patch, Path(tmp) / f"m_{name}" / week.name)
         print(f"threshold {threshold:.3f}; {args.seeds} seeds; accuracy on validation (trained on train) "
-              f"and test (trained on train+val)")
+              f"and test (trained on train and validation)")
         print(f"{'model':36s} {'val min':>8s} {'val mean':>8s} {'test min':>8s} {'test mean':>9s} {'max val/test':>12s} {'s/run':>6s}")
         for label, folder in models.items():
             mod = load_training(folder)

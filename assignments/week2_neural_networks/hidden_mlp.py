@@ -1,6 +1,6 @@
 """Hidden checks for mlp.py: a deeper network, its use of rng, and that its backward pass and
 gradients() are those of its own forward, whatever its activations; accuracy on the held-out
-test split after training on training and validation data with another seed.
+test split, from the public check's training run.
 
 The table asks for Dense+activation blocks, any activation. Where your own ReLU, LeakyReLU,
 Tanh or Sigmoid (default arguments) reproduces each hidden block, the network is compared,
