@@ -372,12 +372,7 @@ def empty_folder(top, mode=None):
         if info.st_dev != top_dev:
             return  # something mounted here by the sandbox (a Python installation under the host's /tmp)
         if (info.st_dev, info.st_ino) in kept:  # a folder on the way to such a mount: emptied where it is
-            fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent_fd)
-            try:
-                for entry in list(os.scandir(fd)):
-                    clear(fd, entry.name)
-            finally:
-                os.close(fd)
+            clear_inside(parent_fd, name)
             return
         os.chmod(name, 0o700, dir_fd=parent_fd)  # a folder (never a link): readable, and movable
         if parent_fd == top_fd:
@@ -387,17 +382,20 @@ def empty_folder(top, mode=None):
             os.rename(name, moved, src_dir_fd=parent_fd, dst_dir_fd=top_fd)
             todo.append(moved)
 
+    def clear_inside(parent_fd, name):
+        fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent_fd)
+        try:
+            for entry in list(os.scandir(fd)):
+                clear(fd, entry.name)
+        finally:
+            os.close(fd)
+
     try:
         for entry in list(os.scandir(top_fd)):
             clear(top_fd, entry.name)
         while todo:
             name = todo.pop()
-            fd = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=top_fd)
-            try:
-                for entry in list(os.scandir(fd)):
-                    clear(fd, entry.name)
-            finally:
-                os.close(fd)
+            clear_inside(top_fd, name)
             os.rmdir(name, dir_fd=top_fd)
     finally:
         os.close(top_fd)
