@@ -16,6 +16,8 @@ could not run (bad arguments, an unreadable folder, a broken course); for grade-
 from __future__ import annotations
 
 import argparse
+import math
+import numbers
 import os
 import shutil
 import sys
@@ -29,7 +31,7 @@ from . import report as reports
 from .course import CourseError, Week, find_course_root
 from .engine import grade_submission
 from .registry import ChecksError
-from .sandbox import Limits, SandboxError, progress_info
+from .sandbox import Limits, SandboxError
 from .scoring import NOT_IMPLEMENTED
 
 EXIT_OK, EXIT_USAGE = 0, 2
@@ -62,10 +64,43 @@ def _progress(console: Console):
     return show
 
 
+# Training progress, as shown on the terminal. The judge's own training loop (grader.training)
+# reports it, but the loss in it is a number the student's code computed.
+
+PROGRESS_FIELDS = {"epoch": int, "epochs": int, "loss": float, "elapsed": float}
+
+
+def progress_info(raw) -> dict | None:
+    """A progress report reduced to numbers: the fields of PROGRESS_FIELDS it
+    has, as ints (epoch, epochs: whole numbers from 0 to 10⁹) and floats (loss: any float, a
+    diverging run's nan included; elapsed: finite, not negative). None, so that nothing is shown,
+    when it has none of them or any of them is something else (a string, a bool, a list: a
+    forged message): only numbers the grader formats itself reach a terminal."""
+    if not isinstance(raw, dict):
+        return None
+    info = {}
+    for key, kind in PROGRESS_FIELDS.items():
+        if key not in raw:
+            continue
+        value = raw[key]
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            return None
+        value = float(value)
+        if kind is int:
+            if not (math.isfinite(value) and value == int(value) and 0 <= value <= 1e9):
+                return None
+            info[key] = int(value)
+        elif key == "loss" or (math.isfinite(value) and value >= 0):
+            info[key] = value
+        else:
+            return None
+    return info or None
+
+
 def training_line(exercise: str, info) -> Text | None:
     """The status line of a training run's progress report, or None when the report is not
-    numbers (it comes from the worker, i.e. from student code: `sandbox.progress_info` keeps
-    numbers only, and the line is built from them here, never from text the worker sent)."""
+    numbers (its loss comes from student code: `progress_info` keeps
+    numbers only, and the line is built from them here, never from text)."""
     info = progress_info(info)
     if info is None:
         return None

@@ -26,8 +26,6 @@ methods and attributes are reached the same way.
 from __future__ import annotations
 
 import json
-import math
-import numbers
 import os
 import shutil
 import signal
@@ -134,40 +132,6 @@ class BadResult(StudentProblem):
 
 class SandboxError(Exception):
     """The sandbox itself could not run (not the student's fault)."""
-
-
-# ---------------------------------------------------------------------------
-# Training progress, as shown on the instructor's terminal. The judge's own training loop
-# (grader.training) reports it, but the loss in it is a number the student's code computed.
-
-PROGRESS_FIELDS = {"epoch": int, "epochs": int, "loss": float, "elapsed": float}
-
-
-def progress_info(raw) -> dict | None:
-    """A progress report reduced to numbers: the fields of PROGRESS_FIELDS it
-    has, as ints (epoch, epochs: whole numbers from 0 to 10⁹) and floats (loss: any float, a
-    diverging run's nan included; elapsed: finite, not negative). None, so that nothing is shown,
-    when it has none of them or any of them is something else (a string, a bool, a list: a
-    forged message): only numbers the grader formats itself reach a terminal."""
-    if not isinstance(raw, dict):
-        return None
-    info = {}
-    for key, kind in PROGRESS_FIELDS.items():
-        if key not in raw:
-            continue
-        value = raw[key]
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            return None
-        value = float(value)
-        if kind is int:
-            if not (math.isfinite(value) and value == int(value) and 0 <= value <= 1e9):
-                return None
-            info[key] = int(value)
-        elif key == "loss" or (math.isfinite(value) and value >= 0):
-            info[key] = value
-        else:
-            return None
-    return info or None
 
 
 # ---------------------------------------------------------------------------

@@ -49,11 +49,10 @@ def _numpy_params(model):
 
 def parameters(model, kind):
     """The model's parameters as arrays (NumPy models: ``parameters()``; torch models:
-    ``named_parameters()`` in order, with their names)."""
+    ``named_parameters()``, in order)."""
     if kind == "numpy":
-        return {"values": [np.array(p, dtype=np.float64) for p in _numpy_params(model)], "names": None}
-    named = list(model.named_parameters())
-    return {"values": [p.detach().cpu().numpy().copy() for _, p in named], "names": [n for n, _ in named]}
+        return [np.array(p, dtype=np.float64) for p in _numpy_params(model)]
+    return [p.detach().cpu().numpy().copy() for _, p in model.named_parameters()]
 
 
 def buffers(model, kind):

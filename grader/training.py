@@ -215,7 +215,7 @@ def train(sub, builder: str, builder_args=(), builder_kwargs: dict | None = None
     try:
         model = _build(sub, builder, builder_args, builder_kwargs or {}, recipe, device, what, left())
         first = _runtime(sub, "parameters", model, recipe.kind, what=f"reading {what}'s parameters", timeout=left())
-        params = _arrays(first.get("values") if isinstance(first, dict) else None, f"the parameters of {what}")
+        params = _arrays(first, f"the parameters of {what}")
         if not params:
             raise CheckFailed(f"{what} has no parameters to train")
         opt = _optimizer(params, recipe)

@@ -1,12 +1,15 @@
 """The dlgrade command line: exit statuses, results.json, the template check."""
 
 import json
+import math
 import subprocess
 import sys
 
 import pytest
 
-from grader.cli import main
+import numpy as np
+
+from grader.cli import main, progress_info
 from grader.report import validate_gradescope
 
 from conftest import ROOT
@@ -127,3 +130,32 @@ def test_training_progress_line_is_built_from_numbers_only():
     for forged in ({"epoch": "\x1b]52;c;eA==\x07"}, {"epoch": 1, "loss": "[link=https://evil.example]x[/link]"},
                    "\x1b[2J", {"elapsed": float("nan")}):
         assert training_line("week2.train_mlp", forged) is None
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ({"epoch": 3, "epochs": 10, "loss": 0.25, "elapsed": 1.5}, {"epoch": 3, "epochs": 10, "loss": 0.25, "elapsed": 1.5}),
+    ({"epoch": np.int64(3), "epochs": 10.0, "loss": np.float32(0.5)}, {"epoch": 3, "epochs": 10, "loss": 0.5}),
+    ({"epoch": 1, "loss": float("nan")}, "nan loss"),
+    ({"epoch": 1, "extra": "\x1b[2J"}, {"epoch": 1}),
+    ({"epoch": "\x1b]52;c;ZXZpbA==\x07", "epochs": 10}, None),
+    ({"epoch": 1, "epochs": "\x1b[2J\x1b[HTotal: 63 / 63"}, None),
+    ({"epoch": 1, "loss": "[link=https://evil.example]x[/link]"}, None),
+    ({"epoch": True}, None),
+    ({"epoch": 1.5}, None),
+    ({"epoch": -1}, None),
+    ({"elapsed": float("inf")}, None),
+    ({"elapsed": -2.0}, None),
+    ({"loss": [0.5]}, None),
+    ({"other": 1}, None),
+    ("\x1b[2J", None),
+    ([1, 2], None),
+])
+def test_progress_reports_are_numbers_or_nothing(raw, expected):
+    """Is a progress report kept only as the numbers it should be, and dropped whole when
+    any field is something else (a string of escape sequences, markup, a bool, a list)?"""
+    info = progress_info(raw)
+    if expected == "nan loss":
+        assert info["epoch"] == 1 and math.isnan(info["loss"])
+    else:
+        assert info == expected
+        assert info is None or all(type(v) in (int, float) for v in info.values())
