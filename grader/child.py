@@ -447,7 +447,7 @@ def _run_worker(spec, rpc, out_fd, control):
     os.close(out_fd)
     fd0 = os.open(os.devnull, os.O_RDONLY)
     os.dup2(fd0, 0)
-    lim = spec["limits"]
+    lim = spec["limits"]  # grader.sandbox.worker_limits; one left out (RLIMIT_AS on CUDA) stays as the server's
     _limit(resource.RLIMIT_AS, lim.get("memory_bytes"))
     _limit(resource.RLIMIT_CPU, lim.get("cpu_seconds"))
     _limit(resource.RLIMIT_FSIZE, lim.get("file_bytes"))

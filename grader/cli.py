@@ -146,6 +146,9 @@ def cmd_grade_all(args) -> int:
     src = _readable_dir(args.submissions)
     if args.jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
+    if args.student_timeout is not None and not (math.isfinite(args.student_timeout) and args.student_timeout > 0):
+        raise ValueError(f"--student-timeout must be a number of seconds above 0, got {args.student_timeout:g}")
+    _limits(args, week)  # refused here, once, rather than by every student's judge
     if args.device == "cuda":
         from .engine import select_device
 

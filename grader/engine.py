@@ -25,7 +25,7 @@ from typing import Callable
 from . import heldout
 from . import numpy_only
 from .course import Week
-from .isolation import resolve_mode
+from .isolation import memory_cgroup_available, resolve_mode
 from .registry import Check, CheckFailed, Partial, Reference, ReferenceUnavailable, load_checks
 from .sandbox import (BadResult, ForbiddenLibrary, Limits, NotImplementedYet, Sandbox, SandboxError, Session,
                       StudentCrash, StudentError, StudentProblem, StudentTimeout)
@@ -50,6 +50,25 @@ def select_device(requested: str = "auto") -> str:
     if requested == "cuda" and not available:
         raise ValueError("--device cuda was asked for, but no CUDA device is available")
     return "cuda" if available else "cpu"
+
+
+CPU_INSTEAD_OF_CUDA = ("Training ran on the CPU although a CUDA device is available: a CUDA process cannot run under "
+                       "the address-space limit (RLIMIT_AS) that bounds a worker's memory on the CPU, and this host "
+                       "does not let the grader create the memory cgroup that bounds it on a GPU. Grade where the "
+                       "grader may create cgroups (usually as root), or pass --device cuda to train on the GPU with "
+                       "student code's memory unbounded.")
+
+
+def training_device(requested: str = "auto") -> tuple[str, str]:
+    """The device training runs on (`select_device`), and a note for the instructor when it is not
+    the one `requested` would have given. A worker on CUDA has no address-space limit; its memory is
+    bounded by the sandbox's memory cgroup (`grader.sandbox.worker_limits`). Where none can be made,
+    "auto" keeps the bound and trains on the CPU, saying so; "cuda", asked for by name, trains on the
+    GPU unbounded (the sandbox says so, loudly)."""
+    device = select_device(requested)
+    if device == "cuda" and requested == "auto" and not memory_cgroup_available():
+        return "cpu", CPU_INSTEAD_OF_CUDA
+    return device, ""
 
 
 def ordered_exercises(week: Week, checks: list[Check]) -> list[str]:
@@ -79,7 +98,8 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
 
     `mode` is "grade" (public and hidden checks; the reference solution is
     available to hidden checks) or "check" (public checks only, as a student runs
-    them). `only` limits grading to those exercise ids. `on_training(exercise,
+    them). `device` (auto, cpu or cuda) is where training runs (`training_device`).
+    `only` limits grading to those exercise ids. `on_training(exercise,
     info)` receives the progress of training runs (epoch, epochs, loss, elapsed).
     `root` is the student's own entry when grading a class (their folder, holding
     `submission_dir` or equal to it): no symbolic link is followed from it down, so a
@@ -99,7 +119,8 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
     checks = load_checks(week.assignment_dir, include_hidden=(mode == "grade"))
     limits = limits or Limits.from_rubric(week.rubric)
     solution_dir = week.solution_dir if mode == "grade" and week.solution_dir.is_dir() else None
-    ref = Reference(solution_dir, week.name, select_device(device), week.rubric)
+    device, device_note = training_device(device)
+    ref = Reference(solution_dir, week.name, device, week.rubric)
     exercises = [e for e in ordered_exercises(week, checks) if only is None or e in only]
     if only is not None and set(only) - set(exercises):
         raise ValueError(f"no checks for {', '.join(sorted(set(only) - set(exercises)))} in {week.name}")
@@ -111,7 +132,7 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
 
     def make_sandbox(numpy_only: bool) -> Sandbox:
         return Sandbox(submission_dir, week.name, week.modules, limits, preload=preload, forbidden=forbidden,
-                       numpy_only=numpy_only, root=root, refused=refused)
+                       numpy_only=numpy_only, root=root, refused=refused, device=device)
 
     def numpy_only(exercise: str) -> bool:
         # An exercise outside every module's stubs may call any module: NumPy only when they all are.
@@ -131,6 +152,9 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
     report.isolation, warning = sandboxes.isolation(limits)
     if warning:
         report.instructor_notes.append(warning)
+    if device_note and not all(numpy_only(e) for e in exercises):  # NumPy-only exercises never train on a GPU
+        report.instructor_notes.append(device_note)
+    report.instructor_notes += sandboxes.memory_warnings()
     report.notes += list(dict.fromkeys(msg for msg in sandboxes.staged().values() if msg != "ok"))  # a link: one note
     if sandboxes.restarts:
         report.instructor_notes.append(f"The process that runs student code was killed {sandboxes.restarts} time(s) "
@@ -178,6 +202,10 @@ class _Sandboxes:
             return resolve_mode(limits.isolation)
         except (ValueError, RuntimeError) as e:
             raise SandboxError(str(e)) from None
+
+    def memory_warnings(self) -> list[str]:
+        """What the sandboxes said about memory they could not bound (a GPU host without cgroups), once."""
+        return list(dict.fromkeys(s.memory_warning for s in self._open.values() if s.memory_warning))
 
     def staged(self) -> dict[str, str]:
         """module -> "ok" or why it could not be used (every sandbox stages the same files)."""
@@ -307,4 +335,4 @@ def _tail(session: Session) -> str:
     return "\nLast lines your code printed:\n" + "\n".join(line[:300] for line in lines)
 
 
-__all__ = ["grade_submission", "select_device", "SandboxError"]
+__all__ = ["grade_submission", "select_device", "training_device", "SandboxError"]

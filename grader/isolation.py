@@ -17,6 +17,8 @@ built from scratch:
 * for a NumPy-only module (see `grader.numpy_only`), each folder that third-party
   packages are imported from shows only the entries it is given (NumPy's): the
   rest is covered by an empty tmpfs;
+* a sandbox that trains on a GPU also sees the GPUs' device files and, read-only,
+  ``/sys`` (see `cuda_devices`); no other sandbox does;
 * nothing else exists: not the course repository, the reference solutions, the
   hidden checks, other students' folders, or the results. A forbidden path
   that happens to lie inside a bound folder (a virtual environment inside the
@@ -81,14 +83,28 @@ def python_paths(sys_path: list[str]) -> list[str]:
     return [p for p in out if not any(p != q and p.startswith(q.rstrip("/") + "/") for q in out)]
 
 
+def cuda_devices(dev: Path = Path("/dev")) -> list[Path]:
+    """The device files a CUDA process opens, where the host has them: ``nvidiactl``, one
+    ``nvidia<N>`` per GPU, ``nvidia-uvm`` (and ``-tools``), ``nvidia-modeset``, the
+    ``nvidia-caps`` folder (MIG) and, under WSL 2, ``dxg``. ``nvidia-uvm`` appears when its
+    kernel module is first loaded, which the judge's own CUDA check does before any sandbox
+    starts (`grader.engine.select_device`); inside the sandbox nothing could create it."""
+    return sorted([*dev.glob("nvidia*"), *dev.glob("dxg")])
+
+
 def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: list[Path], tmp_mb: int,
-                  executable: str | None = None, package_view: dict[str, list[str]] | None = None) -> list[str]:
+                  executable: str | None = None, package_view: dict[str, list[str]] | None = None,
+                  devices: list[Path] = ()) -> list[str]:
     """The bwrap command line that runs ``executable`` (the caller appends the
     program and its arguments) in a fresh sandbox.
 
     `package_view` maps a folder (a site-packages) to the only entries of it the
     sandbox may see; everything else in it is covered by an empty tmpfs. None: every
-    bound folder is seen whole."""
+    bound folder is seen whole. `devices` (`cuda_devices`, for a sandbox that trains on
+    a GPU; none otherwise) are bound under /dev by their names, usable, and /sys is
+    shown read-only (the driver reads the GPUs' PCI topology there). The driver's own
+    library (libcuda) comes from /usr with the rest of the system; /proc/driver/nvidia
+    is part of the sandbox's /proc."""
     exe = executable or bwrap_path() or "bwrap"
     cmd = [exe, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
            "--unshare-cgroup-try", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
@@ -121,11 +137,11 @@ def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: l
             cmd += ["--ro-bind", f"{folder}/{entry}", f"{folder}/{entry}"]
         cmd += ["--remount-ro", folder]
     cmd += ["--proc", "/proc", "--dev", "/dev"]
-    for dev in sorted(Path("/dev").glob("nvidia*")):  # CUDA devices, when the host has them
-        cmd += ["--dev-bind", str(dev), str(dev)]
+    for dev in devices:  # binds of their own, which /dev's remount below leaves usable
+        cmd += ["--dev-bind", str(dev), f"/dev/{Path(dev).name}"]
     # /dev is a tmpfs of its own: read-only, with a small /dev/shm for shared memory.
     cmd += ["--size", str(min(int(tmp_mb), 64) << 20), "--tmpfs", "/dev/shm", "--remount-ro", "/dev"]
-    if any(Path("/dev").glob("nvidia*")):
+    if devices:
         cmd += ["--ro-bind-try", "/sys", "/sys"]
     cmd += ["--ro-bind", str(runtime), f"{SANDBOX_ROOT}/runtime",
             "--ro-bind", str(sub), f"{SANDBOX_ROOT}/sub",
@@ -139,7 +155,9 @@ def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: l
 # host's root user at all; RLIMIT_AS bounds one process, not the sum of them, nor the
 # private /tmp. Where the grader may create cgroups (usually as root), each sandbox gets
 # its own, below the grader's own cgroup (so every limit above it still holds), with a
-# pids limit and a memory limit for all its processes and its tmpfs together.
+# pids limit and a memory limit for all its processes and its tmpfs together: under
+# bubblewrap, and for a sandbox that trains on a GPU with or without it, since there the
+# memory cgroup is the only bound on memory (see `grader.sandbox.worker_limits`).
 
 CGROUP_GROUP = "dlgrade"
 CONTROLLERS = ("pids", "memory")
@@ -268,6 +286,12 @@ def _remove_stale(base: Path) -> None:
                 pass
 
 
+def memory_cgroup_available() -> bool:
+    """Whether a sandbox here can get a memory cgroup: the only bound on the memory of a
+    worker that trains on a GPU (see `grader.sandbox.worker_limits`)."""
+    return "memory" in cgroup_bases()
+
+
 def sandbox_cgroup(name: str, processes: int, memory_mb: int) -> SandboxCgroup | None:
     """The cgroups for a sandbox, or None where none can be made."""
     if not cgroup_bases():
@@ -318,4 +342,5 @@ def resolve_mode(requested: str) -> tuple[str, str]:
                      "submissions). Install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap).")
 
 
-__all__ = ["bwrap_command", "probe", "resolve_mode", "BUBBLEWRAP", "RLIMITS", "MODES", "WORKDIR", "SANDBOX_ROOT"]
+__all__ = ["bwrap_command", "cuda_devices", "memory_cgroup_available", "probe", "resolve_mode", "BUBBLEWRAP", "RLIMITS",
+           "MODES", "WORKDIR", "SANDBOX_ROOT"]

@@ -10,7 +10,9 @@ a read-only view of the system and the Python installation, a private tmpfs, and
 nothing else of the file system. Each exercise gets a `Worker`, a fresh process
 forked from the server in its own session, with limits on memory, CPU time,
 processes and file size, its output captured and capped, and a wall-clock
-timeout on every call after which every process it started is killed.
+timeout on every call after which every process it started is killed. A worker
+that trains on a GPU has no address-space limit, which CUDA cannot run under: the
+sandbox's memory cgroup bounds its memory instead (see `worker_limits`).
 
 A NumPy-only sandbox (``numpy_only=True``, for the modules a week's rubric keeps to
 NumPy and the standard library) preloads NumPy alone and, under bubblewrap, sees no
@@ -51,9 +53,10 @@ SHM = "/dev/shm"  # under bubblewrap a small tmpfs of the sandbox's own (grader.
 @dataclass
 class Limits:
     """Resource limits for student code; a week's rubric may override any of them
-    under ``[limits]``."""
+    under ``[limits]``. Every value is checked when the limits are made (`check_limit`):
+    ValueError names the limit and what it must be."""
 
-    memory_mb: int = 4096  # address space of one worker (RLIMIT_AS)
+    memory_mb: int = 4096  # address space of one worker (RLIMIT_AS); on CUDA, see `worker_limits`
     call_seconds: float = 20.0  # wall time of one call into student code
     exercise_seconds: float = 60.0  # wall time of all checks of one exercise together
     import_seconds: float = 10.0  # wall time to import one student module
@@ -68,13 +71,109 @@ class Limits:
     total_memory_mb: int = 6144  # memory of all the sandbox's processes and its /tmp (memory cgroup, where one can be made)
     isolation: str = "auto"  # "bubblewrap", "rlimits", or "auto": bubblewrap where it runs, else rlimits, loudly
 
+    def __post_init__(self):
+        for name in self.__dataclass_fields__:
+            problem = check_limit(name, getattr(self, name))
+            if problem:
+                raise ValueError(f"the limit {name} {problem}")
+
     @classmethod
     def from_rubric(cls, rubric: dict, **overrides) -> "Limits":
-        values = {**rubric.get("limits", {}), **{k: v for k, v in overrides.items() if v is not None}}
+        """The rubric's ``[limits]`` with `overrides` (the command line's, by field name; None: not
+        given) on top. ValueError names the rubric key or the command-line option that is wrong."""
+        table = rubric.get("limits", {})
+        if not isinstance(table, dict):
+            raise ValueError(f"the rubric's [limits] must be a table of settings, not {table!r}")
+        given = {k: v for k, v in overrides.items() if v is not None}
+        values = {**table, **given}
         unknown = set(values) - set(cls.__dataclass_fields__)
         if unknown:
             raise ValueError(f"unknown limits {sorted(unknown)}")
+        for name, value in values.items():
+            problem = check_limit(name, value)
+            if problem:
+                where = OPTIONS.get(name, f"the limit {name}") if name in given else f"the rubric's [limits] {name}"
+                raise ValueError(f"{where} {problem}")
         return cls(**values)
+
+
+# The command-line options that override a limit, named in the messages about their values.
+OPTIONS = {"call_seconds": "--call-timeout", "memory_mb": "--memory-mb", "isolation": "--isolation"}
+# The least value of each limit that is a whole number, and its unit; the others are seconds, any number
+# above 0. A worker that starts Python and NumPy needs well over 100 MB of address space: 256 MB catches a
+# value meant in GB while letting a NumPy-only week run tight.
+WHOLE_LIMITS = {"memory_mb": (256, "MB"), "cpu_seconds": (1, "seconds"), "file_mb": (1, "MB"), "output_kb": (1, "KB"),
+                "message_mb": (1, "MB"), "threads": (1, ""), "processes": (1, ""), "tmp_mb": (1, "MB"),
+                "total_memory_mb": (256, "MB")}
+# The largest value of any limit: about 31 years, or a petabyte. Beyond it a value is a typo, and it
+# would overflow a socket timeout or an rlimit (a traceback, not a message).
+MOST = 10**9
+
+
+def check_limit(name: str, value) -> str:
+    """What is wrong with `value` for the limit `name`, as the end of a sentence that names the
+    limit ("must be at least 256 MB, got 100"), or "" when nothing is. Seconds: a real number above
+    0; sizes and counts (`WHOLE_LIMITS`): a whole number (an int, not a bool or a float) from
+    their least value; both at most `MOST`. Isolation: one of its modes."""
+    if name == "isolation":
+        return "" if value in isolation.MODES else f"must be one of {', '.join(isolation.MODES)}, got {value!r}"
+    least, unit = WHOLE_LIMITS.get(name, (0, "seconds"))
+    whole = name in WHOLE_LIMITS
+    unit = f" {unit}" if unit else ""
+    if isinstance(value, bool) or not isinstance(value, int if whole else (int, float)) or value != value:
+        return f"must be {'a whole number' if whole else 'a number'}{' of' + unit if unit else ''}, got {value!r}"
+    if whole and value < least:
+        return f"must be at least {least}{unit}, got {value!r}"
+    if not whole and value <= 0:
+        return f"must be more than 0{unit}, got {value!r}"
+    if value > MOST:
+        return f"must be at most {MOST:,}{unit}, got {value!r}"
+    return ""
+
+
+# ---------------------------------------------------------------------------
+# What a worker's limits are on the CPU and on a GPU.
+#
+# A CUDA context reserves far more address space than any useful RLIMIT_AS (tens of GB of mappings for
+# unified addressing, made when the driver starts), so a per-process address-space limit fails every
+# training run on a GPU. The workers of a CUDA sandbox get none: their memory is bounded by the sandbox's
+# memory cgroup instead (`total_memory_mb`, all its processes and its /tmp together), which counts memory
+# used rather than address space reserved, and which a CUDA sandbox makes with or without bubblewrap.
+# Where no memory cgroup can be made, ``--device auto`` trains on the CPU (`grader.engine.training_device`)
+# and ``--device cuda`` trains on the GPU with memory unbounded, saying so loudly (`CUDA_UNBOUNDED`): an
+# address-space limit generous enough for CUDA would bound nothing. RLIMIT_DATA is not used either: since
+# Linux 4.7 it counts private writable mappings only (``is_data_mapping`` in the kernel's mm/internal.h),
+# so address space merely reserved (PROT_NONE) escapes it, but whether every mapping the CUDA driver makes
+# does is undocumented; it would want measuring on a GPU host before any grading relied on it.
+
+CUDA = "cuda"
+# Processes and threads a CUDA worker may start beyond `processes`: the driver starts a few threads per
+# context, torch an autograd thread per device; 64 leaves room on a host with several GPUs.
+CUDA_THREADS = 64
+SERVER_PROCESSES = 3  # bwrap, its init and the fork server, in the sandbox's pids cgroup besides the workers
+CUDA_UNBOUNDED = ("WARNING: student code's memory was NOT bounded on this GPU host: a CUDA process cannot run "
+                  "under the address-space limit (RLIMIT_AS) that bounds a worker elsewhere, and no memory cgroup "
+                  "could be made here, so a submission could take all the machine's memory. Grade where the "
+                  "grader may create cgroups (usually as root), or pass --device cpu.")
+
+
+def worker_limits(limits: Limits, device: str = "cpu", confined: bool = True) -> dict:
+    """The resource limits a worker sets on itself (`grader.child`), as its spawn request carries
+    them; a limit that is absent or 0 stays as the fork server has it. On the CPU: address space
+    (`memory_mb`), CPU time, file size and processes, the last under bubblewrap only (`confined`):
+    RLIMIT_NPROC counts every process of the user, the sandbox's alone only in a user namespace of
+    its own. On CUDA: no address space limit (see above), and `CUDA_THREADS` more processes."""
+    cuda = device == CUDA
+    out = {"cpu_seconds": int(limits.cpu_seconds), "file_bytes": limits.file_mb << 20,
+           "processes": (limits.processes + (CUDA_THREADS if cuda else 0)) if confined else 0}
+    if not cuda:
+        out["memory_bytes"] = limits.memory_mb << 20
+    return out
+
+
+def sandbox_processes(limits: Limits, device: str = "cpu") -> int:
+    """The pids limit of a sandbox's cgroup: what one worker may start, and the sandbox's own processes."""
+    return limits.processes + (CUDA_THREADS if device == CUDA else 0) + SERVER_PROCESSES
 
 
 # ---------------------------------------------------------------------------
@@ -338,7 +437,7 @@ class Worker:
             sig = os.WTERMSIG(status)
             name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
             extra = {
-                "SIGKILL": f" (often the memory limit of {self.sandbox.limits.memory_mb} MB)",
+                "SIGKILL": f" (often the memory limit of {self.sandbox.memory_limit_mb} MB)",
                 "SIGSEGV": " (a crash inside the interpreter or a library, e.g. unbounded recursion)",
                 "SIGXCPU": f" (the CPU time limit of {self.sandbox.limits.cpu_seconds} s)",
             }.get(name, "")
@@ -386,7 +485,9 @@ class Sandbox:
 
     def __init__(self, submission_dir, package: str, modules: list[str], limits: Limits | None = None,
                  preload: tuple[str, ...] = ("numpy",), forbidden: list[Path] = (), numpy_only: bool = False,
-                 root=None, refused: dict[str, str] | None = None):
+                 root=None, refused: dict[str, str] | None = None, device: str = "cpu"):
+        if device not in ("cpu", CUDA):
+            raise ValueError(f"unknown device {device!r} (cpu or cuda)")
         self.submission_dir = Path(submission_dir)
         # The student's own entry (their folder in a class, or `submission_dir` itself): from it down, no
         # symbolic link is followed. None: the path was given by the instructor and is followed as given.
@@ -397,6 +498,9 @@ class Sandbox:
         self.limits = limits or Limits()
         self.numpy_only = numpy_only  # NumPy and the standard library only: a server that has nothing else
         self.preload = ("numpy",) if numpy_only else tuple(preload)
+        # Where its workers train: "cuda" changes their limits (`worker_limits`), gives the sandbox a memory
+        # cgroup even without bubblewrap and shows it the GPUs. A NumPy-only sandbox never needs them.
+        self.device = "cpu" if numpy_only else device
         self.package_folders: tuple[str, ...] = ()  # where third-party packages live (set by start)
         self.forbidden = [Path(p).resolve() for p in forbidden]
         self.staged: dict[str, str] = {}  # module -> "ok" or why it is absent
@@ -413,6 +517,7 @@ class Sandbox:
         self.sandbox_id = f"{os.getpid()}-{id(self):x}-{time.monotonic_ns()}"
         self._cgroup: isolation.SandboxCgroup | None = None
         self.isolation_warning = ""  # said loudly in the report when student code is not confined
+        self.memory_warning = ""  # said loudly in the report when a CUDA sandbox's memory is not bounded
 
     # -- lifecycle ----------------------------------------------------------
     def __enter__(self):
@@ -455,6 +560,12 @@ class Sandbox:
                 raise
 
     @property
+    def memory_limit_mb(self) -> int:
+        """The memory limit that binds a worker first: its address space on the CPU, the sandbox's
+        memory cgroup on CUDA (`worker_limits`)."""
+        return self.limits.total_memory_mb if self.device == CUDA else self.limits.memory_mb
+
+    @property
     def confined(self) -> bool:
         """Whether the server runs under bubblewrap (in its own PID namespace)."""
         return self.isolation == isolation.BUBBLEWRAP
@@ -475,16 +586,21 @@ class Sandbox:
         command = [sys.executable, "-I", "-S", f"{self._inside('runtime')}/child.py", json.dumps(config)]
         if self.confined:
             view = package_view(self.package_folders) if self.numpy_only else None
+            devices = isolation.cuda_devices() if self.device == CUDA else []
             command = isolation.bwrap_command(runtime=self._tmp / "runtime", sub=self._tmp / "sub", sys_path=sys_path,
                                               forbidden=self.forbidden, tmp_mb=self.limits.tmp_mb,
-                                              package_view=view) + command
+                                              package_view=view, devices=devices) + command
+        if self.confined or self.device == CUDA:
             # The sandbox's processes (bwrap, its init and the fork server too) in cgroups of their own where
-            # they can be made: RLIMIT_NPROC does not bind the host's root user, and RLIMIT_AS bounds one process.
+            # they can be made: RLIMIT_NPROC does not bind the host's root user, and RLIMIT_AS bounds one process
+            # (on CUDA, none: the memory cgroup is all there is, see `worker_limits`).
             self._cgroup = isolation.sandbox_cgroup(f"{self.sandbox_id}-{self.restarts}",
-                                                    processes=self.limits.processes + 3,
+                                                    processes=sandbox_processes(self.limits, self.device),
                                                     memory_mb=self.limits.total_memory_mb)
             if self._cgroup is not None:
                 command = self._cgroup.prefix() + command
+            bounded = self._cgroup is not None and "memory" in self._cgroup.limits
+            self.memory_warning = CUDA_UNBOUNDED if self.device == CUDA and not bounded else ""
         self._errlog = open(self._tmp / "server.log", "w+b")
         self._proc = subprocess.Popen(
             command, pass_fds=[child_end.fileno()], stdin=subprocess.DEVNULL, stdout=self._errlog,
@@ -608,6 +724,9 @@ class Sandbox:
         for var in ("LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "CUDA_HOME"):
             if var in os.environ:
                 env[var] = os.environ[var]
+        if self.device == CUDA:
+            # cuBLAS is deterministic only with a fixed workspace (torch's deterministic algorithms ask for it).
+            env["CUBLAS_WORKSPACE_CONFIG"] = os.environ.get("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         return env
 
     # -- NumPy only -----------------------------------------------------------
@@ -666,11 +785,7 @@ class Sandbox:
         spec = {
             "op": "spawn", "package": self.package, "sub_root": self._inside("sub"),
             "workdir": self._inside("work"), "scratch": self._scratch(), "max_message": self.limits.message_mb << 20,
-            "limits": {"memory_bytes": self.limits.memory_mb << 20, "cpu_seconds": int(self.limits.cpu_seconds),
-                       "file_bytes": self.limits.file_mb << 20,
-                       # RLIMIT_NPROC counts every process of the user: only in a user namespace of our own
-                       # does it count the sandbox's alone.
-                       "processes": int(self.limits.processes) if self.confined else 0},
+            "limits": worker_limits(self.limits, self.device, self.confined),
         }
         try:
             with self._lock:
@@ -808,7 +923,7 @@ class Session:
             if info.get("type") == "TooLarge":
                 raise BadResult(f"{what}: {info.get('message', '')}")
             if info.get("memory"):
-                raise StudentError(info, where=f"{what} (memory limit {self.limits.memory_mb} MB)")
+                raise StudentError(info, where=f"{what} (memory limit {self._sandbox.memory_limit_mb} MB)")
             library = self._sandbox.forbidden_import(info)
             if library is not None:
                 self.forbidden = self.forbidden or ForbiddenLibrary(info, what, library)

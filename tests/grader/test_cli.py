@@ -63,6 +63,36 @@ def test_empty_folder_grades_zero_with_missing_file_messages(tmp_path, capsys):
     assert all("missing" in t["output"] for t in data["tests"])
 
 
+@pytest.mark.parametrize("args, message", [
+    (["grade", "week1", str(REF), "--call-timeout", "-1"], "--call-timeout must be more than 0 seconds, got -1"),
+    (["grade", "week1", str(REF), "--call-timeout", "nan"], "--call-timeout must be a number of seconds, got nan"),
+    (["check", "week1", str(REF), "--memory-mb", "10"], "--memory-mb must be at least 256 MB, got 10"),
+    (["grade-all", "week1", "SUBS", "--out", "OUT", "--call-timeout", "0"], "--call-timeout must be more than 0"),
+    (["grade-all", "week1", "SUBS", "--out", "OUT", "--student-timeout", "-5"],
+     "--student-timeout must be a number of seconds above 0, got -5"),
+    (["grade-all", "week1", "SUBS", "--out", "OUT", "--student-timeout", "inf"], "--student-timeout must be"),
+])
+def test_a_limit_that_makes_no_sense_on_the_command_line_exits_2_before_grading(args, message, tmp_path, capsys):
+    """Is a negative, zero or non-finite limit on the command line refused with exit status 2 and a message
+    naming the option, before anything is graded or written?"""
+    (tmp_path / "subs" / "alice").mkdir(parents=True)
+    args = [{"SUBS": str(tmp_path / "subs"), "OUT": str(tmp_path / "out")}.get(a, a) for a in args]
+    assert main([*args, "--device", "cpu"]) == 2
+    assert f"error: {message}" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_rubric_with_a_negative_limit_is_refused_naming_the_key(tmp_path, capsys):
+    """Does a week whose rubric sets a negative time limit stop grading with exit status 2, naming the key?"""
+    rubric = (ROOT / "assignments" / "week1_linear_models" / "rubric.toml").read_text()
+    assert "\nexercise_seconds = 130\n" in rubric
+    week = tmp_path / "course" / "assignments" / "week1_linear_models"
+    week.mkdir(parents=True)
+    (week / "rubric.toml").write_text(rubric.replace("\nexercise_seconds = 130\n", "\nexercise_seconds = -130\n"))
+    assert main(["--course", str(tmp_path / "course"), "grade", "week1", str(REF), "--device", "cpu"]) == 2
+    assert "error: the rubric's [limits] exercise_seconds must be more than 0 seconds, got -130" in capsys.readouterr().err
+
+
 def test_template_check_passes_on_committed_templates():
     """Are the committed student templates fresh?"""
     proc = run("template", "--check")

@@ -1014,3 +1014,46 @@ def test_a_server_launched_without_waiting_is_ready_on_first_use(tmp_path):
         session.close()
     finally:
         box.close()
+
+
+# ---------------------------------------------------------------------------- limits are checked
+
+
+@pytest.mark.parametrize("name, value, why", [
+    ("call_seconds", -1, "more than 0 seconds"), ("call_seconds", 0, "more than 0 seconds"),
+    ("exercise_seconds", float("nan"), "a number of seconds"), ("import_seconds", float("inf"), "at most"),
+    ("start_seconds", "60", "a number of seconds"), ("call_seconds", True, "a number of seconds"),
+    ("memory_mb", 100, "at least 256 MB"), ("memory_mb", 1024.0, "a whole number of MB"),
+    ("total_memory_mb", 0, "at least 256 MB"), ("cpu_seconds", 1.5, "a whole number of seconds"),
+    ("file_mb", -64, "at least 1 MB"), ("output_kb", 0, "at least 1 KB"), ("threads", True, "a whole number"),
+    ("processes", 0, "at least 1"), ("tmp_mb", 10**12, "at most"), ("isolation", "docker", "auto, bubblewrap"),
+])
+def test_a_limit_that_makes_no_sense_is_refused_naming_it(name, value, why):
+    """Is a negative, zero, non-finite, wrongly typed or absurd limit refused when the limits are made,
+    with a message naming the limit and what it must be?"""
+    with pytest.raises(ValueError, match=f"the limit {name} must be .*{why}"):
+        Limits(**{name: value})
+    with pytest.raises(ValueError, match=f"the rubric's \\[limits\\] {name} must be .*{why}"):
+        Limits.from_rubric({"limits": {name: value}})
+
+
+def test_a_command_line_limit_is_refused_naming_its_option():
+    """Does a bad override from the command line name the option the user typed, not the field?"""
+    with pytest.raises(ValueError, match="--call-timeout must be more than 0 seconds, got -1"):
+        Limits.from_rubric({"limits": {"call_seconds": 5}}, call_seconds=-1)
+    with pytest.raises(ValueError, match="--memory-mb must be at least 256 MB, got 10"):
+        Limits.from_rubric({}, memory_mb=10)
+    with pytest.raises(ValueError, match=r"the rubric's \[limits\] must be a table"):
+        Limits.from_rubric({"limits": 5})
+
+
+def test_sane_limits_are_accepted_and_every_week_rubric_is_valid():
+    """Are the defaults, small but sensible values, and every shipped week's [limits] accepted as they are?"""
+    from grader.course import WEEKS, Week
+
+    assert Limits() == Limits.from_rubric({})
+    small = Limits(call_seconds=0.25, memory_mb=256, cpu_seconds=1, tmp_mb=1, processes=1, total_memory_mb=256)
+    assert small.call_seconds == 0.25 and Limits(call_seconds=3).call_seconds == 3
+    for name in WEEKS:
+        if (REPO / "assignments" / name / "rubric.toml").is_file():
+            Limits.from_rubric(Week.load(name, REPO).rubric)
