@@ -1,9 +1,12 @@
 """Grading a whole class: ``dlgrade grade-all WEEK SUBMISSIONS_DIR --out RESULTS_DIR``.
 
 Submissions. SUBMISSIONS_DIR holds one entry per student: a folder (the week's module
-files in it, or in a ``<week folder>/`` inside it) or a ``<student>.zip`` (the modules at
-its top or under one folder). An nbgrader course (a folder holding ``submitted/``, or the
-``submitted/`` folder itself) is read as ``submitted/<student>/<week>/``. The student id
+files in it, or in a ``<week folder>/`` or one other folder inside it: `week_folder`) or a
+``<student>.zip`` (the modules at its top or under one folder). ``dlgrade grade`` and
+``check`` read the one submission they are given the same way (`submission_at`). Hidden
+entries (``.git``) are ignored, and said to be. An nbgrader course (a folder holding
+``submitted/``, or the ``submitted/`` folder itself) is read as
+``submitted/<student>/<week>/``. The student id
 names the results folder, so ids that are not safe folder names are refused. An entry
 holds only its student's own work: no symbolic link is followed from it down (the sandbox
 opens every folder and file without following one), and what may be someone else's work
@@ -24,12 +27,14 @@ student's files in this order: the stale ``results.json`` removed, ``feedback.md
 ``grading.json``, then ``results.json``, which marks the student done. A student is
 skipped when ``results.json`` exists and ``grading.json`` holds the current fingerprint:
 the sha256 of the submitted module files (or of the zip), the week, the grading options,
-and the week's checks, rubric and reference solution. So after a kill at any instant a
+the week's checks, rubric and reference solution, and the grader's version and source files
+(``--force`` regrades anyway; ``--student`` grades only some). So after a kill at any instant a
 re-run regrades exactly the unfinished and the changed submissions, and ends with the
 files an uninterrupted run writes (timings aside). Stray temporary files of a killed run
-are removed first, and so are the judges' temporary folders, which live in one scratch
-folder per RESULTS_DIR in the system's temporary folder (`scratch_dir`), away from the
-results; a lock file keeps two runs out of one RESULTS_DIR.
+are removed first, and so are the judges' temporary folders, which live in one private
+scratch folder per run in the system's temporary folder (`make_scratch`, recorded in
+RESULTS_DIR until the run ends), away from the results; a lock file, removed when the run
+ends, keeps two runs out of one RESULTS_DIR (`acquire_lock`).
 
 Parallelism. ``jobs`` long-lived judge processes (multiprocessing "spawn": the parent
 may hold threads), each grading one student at a time with
@@ -51,6 +56,7 @@ import random
 import re
 import shutil
 import signal
+import stat
 import statistics
 import sys
 import tempfile
@@ -59,13 +65,14 @@ import traceback
 import zipfile
 import zlib
 from collections import Counter, deque
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait
 from pathlib import Path, PurePosixPath
 from typing import Callable
 
 from .course import Week
-from .provenance import Vetting, exchange_inbound, vet_entry, vet_nbgrader
+from .provenance import Vetting, exchange_inbound, grader_digest, grader_version, vet_entry, vet_nbgrader
 from .report import (atomic_write, format_points, md_code, md_inline, printable, to_gradescope, write_gradescope,
                      write_markdown)
 from .scoring import ERROR, NOT_IMPLEMENTED, PASSED, TIMEOUT, GradeReport
@@ -127,9 +134,111 @@ def unsafe_id(student: str) -> str | None:
     return None
 
 
+def week_folder(week: Week, entry: Path, nbgrader: bool = False) -> Path | None:
+    """Where in a student's folder `entry` the week's module files are: `entry` itself when it
+    holds any, else its ``<week folder>/`` (or ``<week short id>/``), else its only other
+    subfolder that holds any (one level down, like a zip's one folder). In an nbgrader course
+    only ``<week folder>/`` counts. None when an nbgrader entry has no week folder; else `entry`
+    when nothing was found (graded as an empty submission, see `missing_week_files`)."""
+    if not nbgrader and _has_modules(week, entry):
+        return entry
+    for name in (week.name, week.short):
+        if (entry / name).is_dir():
+            return entry / name
+    if nbgrader:
+        return None
+    try:
+        inner = [p for p in sorted(entry.iterdir()) if not p.name.startswith(".") and p.name != "__MACOSX"
+                 and not p.is_symlink() and p.is_dir() and _has_modules(week, p)]
+    except OSError:
+        inner = []
+    return inner[0] if len(inner) == 1 else entry
+
+
+def _has_modules(week: Week, folder: Path) -> bool:
+    return any(os.path.lexists(folder / f"{m}.py") for m in week.modules)
+
+
+def submission_at(week: Week, path: str | Path, student: str | None = None) -> Submission:
+    """One submission as `dlgrade grade` and `check` are given it, read like an entry of
+    grade-all (`week_folder`, zips extracted by `extract_zip`): a folder holding the module
+    files or the week's folder, or a ``.zip``. `path` is followed as given. CourseError when it
+    is neither a folder nor a .zip file, or cannot be read."""
+    from .course import CourseError
+
+    p = Path(path)
+    if p.is_file() and p.name.lower().endswith(".zip"):
+        return Submission(student or p.name[:-4], p)
+    if not p.is_dir():
+        raise CourseError(f"{path} is neither a folder nor a .zip file")
+    try:
+        list(p.iterdir())
+    except OSError as e:
+        raise CourseError(f"{path} cannot be read ({e.strerror})") from None
+    return Submission(student or p.resolve().name, week_folder(week, p))
+
+
+@contextmanager
+def unpacked(week: Week, sub: Submission):
+    """(folder to grade, root from which no link is followed, notes for the student) of `sub`:
+    a zip's module files extracted into a temporary folder (`extract_zip`), removed on exit."""
+    if not sub.is_zip:
+        yield sub.path, sub.entry, []
+        return
+    with tempfile.TemporaryDirectory(prefix="dlgrade-batch-") as tmp:
+        folder = Path(tmp) / "submission"
+        folder.mkdir()
+        notes = extract_zip(sub.path, folder, week.modules, week_names=(week.name, week.short))
+        yield folder, None, notes
+
+
+def _names_in(sub: Submission) -> set[str]:
+    """File names in a submission: the folder's entries and its subfolders' (one level, as
+    `week_folder` looks), or each zip member's last part."""
+    try:
+        if sub.is_zip:
+            with open(sub.path, "rb", opener=_open_nofollow) as raw, zipfile.ZipFile(raw) as zf:
+                return {PurePosixPath(n.replace("\\", "/")).name for n in zf.namelist()[:ZIP_MAX_MEMBERS]}
+        names = set()
+        for p in list(sub.path.iterdir())[:ZIP_MAX_MEMBERS]:
+            names.add(p.name)
+            if not p.name.startswith(".") and not p.is_symlink() and p.is_dir():
+                names |= {q.name for q in list(p.iterdir())[:ZIP_MAX_MEMBERS]}
+        return names
+    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError):
+        return set()
+
+
+def missing_week_files(week: Week, sub: Submission, graded: Path, shown_as: str | None = None) -> str | None:
+    """None when `graded` (the folder `sub` is graded from) holds any of the week's module
+    files. Else a message (whole sentences) saying none was found, what was expected and, when
+    the submission holds another released week's module files, which week it looks like."""
+    if _has_modules(week, graded):
+        return None
+    from .course import CourseError, available_weeks
+
+    names = _names_in(sub)
+    hint = ""
+    for other in available_weeks(week.root):
+        if other == week.name:
+            continue
+        try:
+            modules = Week.load(other, week.root).modules
+        except (CourseError, ValueError, KeyError, TypeError):
+            continue
+        if {f"{m}.py" for m in modules} & names:
+            hint = f" It holds {other}'s files: did you mean {Week(week.root, other).short}?"
+            break
+    where = shown_as or str(sub.path)
+    return (f"no {week.name} files found in {where}: expected {', '.join(f'{m}.py' for m in week.modules)} "
+            + (f"(at the zip's top or in one folder inside it).{hint}" if sub.is_zip else
+               f"(in that folder or in a {week.name}/ folder inside it).{hint}"))
+
+
 def discover(week: Week, submissions_dir: str | Path, exclude: Path | None = None) -> Discovery:
     """The submissions in `submissions_dir`, sorted by student id; `exclude` (the results
-    folder, when it lies inside) is left out. Hidden entries (``.DS_Store``) are skipped."""
+    folder, when it lies inside) is left out. Hidden entries (``.git``, ``.DS_Store``) are
+    ignored, and listed in `Discovery.ignored` like every entry that is not a submission."""
     root = Path(submissions_dir)
     if (root / "submitted").is_dir():
         root, layout = root / "submitted", "nbgrader"
@@ -139,14 +248,17 @@ def discover(week: Week, submissions_dir: str | Path, exclude: Path | None = Non
     candidates: list[tuple[str, Submission]] = []
     for entry in sorted(root.iterdir(), key=lambda p: p.name):
         name = entry.name
-        if name.startswith(".") or (exclude is not None and entry.resolve() in (exclude, *exclude.parents)):
+        if exclude is not None and entry.resolve() in (exclude, *exclude.parents):
+            continue
+        if name.startswith("."):
+            found.ignored.append((name, "hidden (its name starts with a dot); rename it to have it graded"))
             continue
         if entry.is_dir():
-            inner = [entry / d for d in (week.name, week.short) if (entry / d).is_dir()]
-            if not inner and layout == "nbgrader":
+            inner = week_folder(week, entry, nbgrader=layout == "nbgrader")
+            if inner is None:
                 found.ignored.append((name, f"no {week.name}/ folder (nothing submitted for this week)"))
                 continue
-            candidates.append((name, Submission(name, inner[0] if inner else entry, entry)))
+            candidates.append((name, Submission(name, inner, entry)))
         elif entry.is_file() and name.lower().endswith(".zip"):
             candidates.append((name, Submission(name[:-4], entry, entry)))
         else:
@@ -261,8 +373,10 @@ def extract_zip(zip_path: Path, dest: Path, modules: list[str], *, week_names: t
 
 def grading_key(week: Week, options: dict) -> str:
     """sha256 of what grading depends on besides the submission: the week, the options,
-    and the week's checks, rubric and reference solution."""
-    h = hashlib.sha256(json.dumps({"week": week.name, "options": options}, sort_keys=True).encode())
+    the week's checks, rubric and reference solution, and the grader itself (its version and
+    the digest of its source files: an edited checkout regrades too)."""
+    grader = {"version": grader_version(), "source": grader_digest()}
+    h = hashlib.sha256(json.dumps({"week": week.name, "options": options, "grader": grader}, sort_keys=True).encode())
     files = [p for p in week.assignment_dir.glob("*.py") if p.name != "notebook.py"]
     files += [week.assignment_dir / "rubric.toml", *week.solution_dir.glob("*.py")]
     for p in sorted(f for f in files if f.is_file()):
@@ -450,12 +564,43 @@ def _reset_random_state() -> None:
         sys.modules["torch"].manual_seed(0)
 
 
-def scratch_dir(results_dir: Path) -> Path:
-    """The judges' temporary files (sandboxes, unpacked zips) for one RESULTS_DIR, removed by
-    every run. Not inside RESULTS_DIR: without bubblewrap a sandbox's working folder is in
-    there, and should not sit next to the class's results."""
-    key = hashlib.sha256(str(Path(results_dir).resolve()).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"dlgrade-scratch-{key}"
+SCRATCH_PREFIX = "dlgrade-scratch-"
+SCRATCH_RECORD = ".dlgrade-scratch"  # in RESULTS_DIR: where the run's scratch folder is, while it runs
+
+
+def make_scratch(results_dir: Path) -> Path:
+    """A new private folder (mode 700, a random name, in the system's temporary folder) for the
+    judges' temporary files (sandboxes, unpacked zips), recorded in RESULTS_DIR so that the next
+    run removes it if this one is killed (`remove_old_scratch`). Not inside RESULTS_DIR: without
+    bubblewrap a sandbox's working folder is in there, and should not sit next to the class's
+    results."""
+    scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
+    atomic_write(results_dir / SCRATCH_RECORD, lambda f: f.write(str(scratch) + "\n"))
+    return scratch
+
+
+def remove_scratch(results_dir: Path, scratch: Path) -> None:
+    shutil.rmtree(scratch, ignore_errors=True)
+    _remove(results_dir / SCRATCH_RECORD)
+
+
+def remove_old_scratch(results_dir: Path) -> None:
+    """Remove the scratch folder a killed run recorded in RESULTS_DIR: only a folder (not a link)
+    of ours, with the scratch prefix, directly in the system's temporary folder."""
+    try:
+        recorded = Path((results_dir / SCRATCH_RECORD).read_text(encoding="utf-8").strip())
+    except (OSError, ValueError):
+        return
+    try:
+        st = os.lstat(recorded)
+        ours = (recorded.is_absolute() and recorded.parent == Path(tempfile.gettempdir())
+                and recorded.name.startswith(SCRATCH_PREFIX) and stat.S_ISDIR(st.st_mode)
+                and st.st_uid == os.getuid())
+    except (OSError, ValueError):
+        ours = False
+    if ours:
+        shutil.rmtree(recorded, ignore_errors=True)
+    _remove(results_dir / SCRATCH_RECORD)
 
 
 def grade_student(week: Week, sub: Submission, results_dir: Path, fp: str, *, device: str = "auto",
@@ -471,16 +616,12 @@ def grade_student(week: Week, sub: Submission, results_dir: Path, fp: str, *, de
     student_dir.mkdir(exist_ok=True)
     invalidate(student_dir)
     _reset_random_state()
-    with tempfile.TemporaryDirectory(prefix="dlgrade-batch-") as tmp:
-        notes, folder, root = [], sub.path, sub.entry
-        if sub.is_zip:  # extract_zip opens no link
-            folder, root = Path(tmp) / sub.student, None
-            folder.mkdir()
-            notes = extract_zip(sub.path, folder, week.modules, week_names=(week.name, week.short))
+    with unpacked(week, sub) as (folder, root, notes):  # extract_zip opens no link
+        missing = missing_week_files(week, sub, folder, shown_as=sub.entry.name if sub.entry else None)
         report = grade_submission(week, folder, mode="grade", device=device, limits=limits, root=root,
                                   refused=vetting.refused)
     report.submission = sub.student
-    report.notes = notes + report.notes
+    report.notes = notes + ([f"Nothing was graded: {missing}"] if missing else []) + report.notes
     meta = student_meta(report, fp, vetting.flags)
     write_student(report, student_dir, meta)
     return meta
@@ -951,30 +1092,64 @@ class Progress:
 def grade_all(week: Week, submissions_dir: str | Path, results_dir: str | Path, *, jobs: int | None = None,
               device: str = "auto", call_timeout: float | None = None, memory_mb: int | None = None,
               isolation: str | None = None, student_timeout: float | None = None,
-              progress: Progress | None = None) -> BatchRun:
+              progress: Progress | None = None, students: list[str] | None = None, force: bool = False) -> BatchRun:
     """Grade every submission in `submissions_dir` into `results_dir`, resuming a
     previous run there (see the module's docstring), and rebuild the class files.
+    `students`: grade only these (the class files still cover everyone); `force`: regrade
+    even those whose results are up to date.
     Student code runs under bubblewrap unless `isolation` is "rlimits" (`class_isolation`:
     "auto" does not fall back); BatchError when that cannot be."""
     results_dir = Path(results_dir)
     results_dir.mkdir(parents=True, exist_ok=True)
-    lock = open(results_dir / LOCK, "a")
+    lock = acquire_lock(results_dir / LOCK)
     try:
+        return _grade_all(week, Path(submissions_dir), results_dir.resolve(), jobs or os.cpu_count() or 1,
+                          {"device": device, "call_timeout": call_timeout, "memory_mb": memory_mb,
+                           "isolation": class_isolation(week, isolation)}, progress, student_timeout,
+                          students=students, force=force)
+    finally:
+        _remove(results_dir / LOCK)  # while still holding it: a run waiting on this file retries
+        lock.close()
+
+
+def acquire_lock(path: Path):
+    """The lock file at `path`, open and exclusively locked (flock), for the run to unlink and
+    close when it ends. A run that opened the file just before the holder unlinked it would
+    hold a lock on a file no longer there; so once locked, the file must still be the one at
+    `path`, else it is tried again. BatchError when another run holds it."""
+    while True:
+        try:
+            lock = open(path, "a", opener=_open_nofollow)
+        except OSError as e:
+            raise BatchError(f"cannot open the lock file {path} ({e.strerror})") from None
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            raise BatchError(f"another grade-all is writing to {results_dir}") from None
-        return _grade_all(week, Path(submissions_dir), results_dir.resolve(), jobs or os.cpu_count() or 1,
-                          {"device": device, "call_timeout": call_timeout, "memory_mb": memory_mb,
-                           "isolation": class_isolation(week, isolation)}, progress, student_timeout)
-    finally:
+            lock.close()
+            raise BatchError(f"another grade-all is writing to {path.parent}") from None
+        try:
+            now, held = os.stat(path, follow_symlinks=False), os.fstat(lock.fileno())
+            if (now.st_dev, now.st_ino) == (held.st_dev, held.st_ino):
+                return lock
+        except FileNotFoundError:
+            pass
         lock.close()
 
 
 def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, jobs: int, options: dict,
-               progress: Progress | None, student_timeout: float | None = None) -> BatchRun:
+               progress: Progress | None, student_timeout: float | None = None, *,
+               students: list[str] | None = None, force: bool = False) -> BatchRun:
     found = discover(week, submissions_dir, exclude=results_dir)
+    if students:
+        ids = {s.student for s in found.submissions}
+        unknown = [s for s in dict.fromkeys(students) if s not in ids]
+        if unknown:
+            refused = {name.removesuffix(".zip") for name, _ in found.refused}
+            raise BatchError("no gradable submission for " + ", ".join(
+                printable(s) + (" (refused: see the run without --student)" if s in refused else "")
+                for s in unknown) + f" in {found.root or submissions_dir}")
     clean_stray_files(results_dir)
+    remove_old_scratch(results_dir)
     key = grading_key(week, {**options, "isolation": resolved_isolation(options["isolation"])})
     nbgrader, inbound, notes = found.layout == "nbgrader", None, []
     if nbgrader and found.root is not None:
@@ -984,8 +1159,10 @@ def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, jobs: int, 
                          "students' inbound submissions could not be looked for")
     vetted = {s.student: vet(week, s, inbound, nbgrader) for s in found.submissions}
     prints = {s.student: fingerprint(s, week.modules, key, vetted[s.student]) for s in found.submissions}
-    todo = [s for s in found.submissions if finished(results_dir / s.student, prints[s.student]) is None]
-    run = BatchRun(found, {}, skipped=len(found.submissions) - len(todo), notes=notes)
+    done = {s.student for s in found.submissions if finished(results_dir / s.student, prints[s.student]) is not None}
+    todo = [s for s in found.submissions
+            if (not students or s.student in students) and (force or s.student not in done)]
+    run = BatchRun(found, {}, skipped=len(done - {s.student for s in todo}), notes=notes)
 
     def on_result(kind: str, student: str, details: tuple) -> None:
         if kind == "done":
@@ -1001,14 +1178,12 @@ def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, jobs: int, 
         (results_dir / s.student).mkdir(exist_ok=True)
         invalidate(results_dir / s.student)
     if progress:
-        progress.start(len(found.submissions), run.skipped)
-    scratch = scratch_dir(results_dir)
-    shutil.rmtree(scratch, ignore_errors=True)
+        progress.start(run.skipped + len(todo), run.skipped)
+    scratch = make_scratch(results_dir) if todo else None
     config = {"week": week.name, "course": str(week.root), "results_dir": str(results_dir), "options": options,
               "scratch": str(scratch)}
     try:
         if todo:
-            scratch.mkdir()
             if student_timeout is None:
                 from .sandbox import Limits
 
@@ -1023,14 +1198,16 @@ def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, jobs: int, 
     finally:
         if progress:
             progress.stop()
-        shutil.rmtree(scratch, ignore_errors=True)
+        if scratch is not None:
+            remove_scratch(results_dir, scratch)
     metas, not_graded = [], {}
     for s in found.submissions:
         meta = finished(results_dir / s.student, prints[s.student])
         if meta is not None:
             metas.append(meta)
         else:
-            not_graded[s.student] = run.failed.get(s.student) or "not graded yet (the run was interrupted)"
+            not_graded[s.student] = run.failed.get(s.student) or (
+                "not graded yet (the run was interrupted)" if run.interrupted else "not graded yet")
     run.summary = write_class_files(results_dir, week, metas, not_graded, found.refused, run.notes)
     return run
 
@@ -1045,8 +1222,13 @@ def render_run(run: BatchRun, results_dir: Path, console, verbose: bool = False)
     s = run.summary
     for name, why in run.discovery.refused:
         say(f"refused {printable(name)!r}: {why}", "red")
-    for name, why in run.discovery.ignored if verbose else ():
+    ignored = run.discovery.ignored
+    for name, why in ignored if verbose else ():
         say(f"ignored {printable(name)!r}: {why}", "dim")
+    if ignored and not verbose:
+        names = ", ".join(repr(printable(n)) for n, _ in ignored[:10]) + (", …" if len(ignored) > 10 else "")
+        what = "entry that is not a submission" if len(ignored) == 1 else "entries that are not submissions"
+        say(f"ignored {len(ignored)} {what}: {names} (-v says why)", "dim")
     for student, why in sorted(run.failed.items()):
         say(f"could not grade {student}: {why}", "red")
     for f in s.get("flagged", ()):

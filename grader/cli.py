@@ -1,15 +1,19 @@
 """The ``dlgrade`` command line.
 
-    dlgrade grade WEEK SUBMISSION_DIR [--json PATH] [--markdown PATH] [--device auto|cpu|cuda]
-    dlgrade grade-all WEEK SUBMISSIONS_DIR --out RESULTS_DIR [--jobs N]
-    dlgrade check WEEK [DIR]
+    dlgrade grade WEEK SUBMISSION [--json PATH] [--markdown PATH] [--device auto|cpu|cuda]
+    dlgrade grade-all WEEK SUBMISSIONS_DIR --out RESULTS_DIR [--jobs N] [--student NAME ...] [--force]
+    dlgrade check WEEK [SUBMISSION]
     dlgrade template [--check]
     dlgrade demo [WEEK ...]
     dlgrade nbgrader init COURSE_DIR [--weeks ...]
-    dlgrade nbgrader autograde WEEK --course COURSE_DIR
+    dlgrade nbgrader autograde WEEK [--nbgrader-course COURSE_DIR]
+
+A SUBMISSION is a folder holding the week's module files, a folder holding the week's
+folder, or a .zip: read like one entry of grade-all (`grader.batch.submission_at`).
 
 Exit status: 0 whenever grading completed, whatever the score; 2 when the grader
-could not run (bad arguments, an unreadable folder, a broken course); for grade-all,
+could not run (bad arguments, an unreadable folder, a broken course) or, for grade and
+check, when the submission holds none of the week's module files; for grade-all,
 1 when some submissions could not be graded or were refused.
 """
 
@@ -123,17 +127,47 @@ def _training_progress(console: Console):
     return show
 
 
+def _output_file(path: str | None) -> Path | None:
+    """`path` (--json, --markdown) with its parent folders created."""
+    if not path:
+        return None
+    try:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise CourseError(f"cannot create the folder of {path} ({e.strerror})") from None
+    if Path(path).is_dir():
+        raise CourseError(f"{path} is a folder; give a file name")
+    return Path(path)
+
+
 def cmd_grade(args) -> int:
+    """Grade one submission (a folder, a folder holding the week's folder, or a .zip: read like
+    one entry of grade-all). When none of the week's files is found: exit 2, and the results
+    files (--json, --markdown) say so with a zero score, since Gradescope needs a results file."""
+    from .batch import missing_week_files, submission_at, unpacked
+
     week = Week.load(args.week, args.course)
-    sub = _readable_dir(args.submission)
+    sub = submission_at(week, args.submission)
+    json_path, markdown_path = _output_file(args.json), _output_file(args.markdown)
     console = _console()
-    result = grade_submission(week, sub, mode="grade", device=args.device, limits=_limits(args, week),
-                              progress=_progress(console), on_training=_training_progress(console))
-    reports.render_table(result, console, verbose=args.verbose)
-    if args.json:
-        reports.write_gradescope(result, args.json)
-    if args.markdown:
-        reports.write_markdown(result, args.markdown)
+    with unpacked(week, sub) as (folder, _, notes):
+        missing = missing_week_files(week, sub, folder, shown_as=args.submission)
+        if missing and not (json_path or markdown_path):
+            print(f"error: {missing}", file=sys.stderr)
+            return EXIT_USAGE
+        result = grade_submission(week, folder, mode="grade", device=args.device, limits=_limits(args, week),
+                                  progress=_progress(console), on_training=_training_progress(console))
+    result.submission = sub.student
+    result.notes = notes + ([f"Nothing was graded: {missing}"] if missing else []) + result.notes
+    if not missing:
+        reports.render_table(result, console, verbose=args.verbose)
+    if json_path:
+        reports.write_gradescope(result, json_path)
+    if markdown_path:
+        reports.write_markdown(result, markdown_path)
+    if missing:
+        print(f"error: {missing} The results files say so, with a score of zero.", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 
@@ -160,7 +194,8 @@ def cmd_grade_all(args) -> int:
     try:
         run = batch.grade_all(week, src, out, jobs=args.jobs, device=args.device, call_timeout=args.call_timeout,
                               memory_mb=args.memory_mb, isolation=getattr(args, "isolation", None),
-                              student_timeout=args.student_timeout, progress=batch.Progress(console))
+                              student_timeout=args.student_timeout, progress=batch.Progress(console),
+                              students=args.students, force=args.force)
     except batch.BatchError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -178,17 +213,22 @@ def cmd_grade_all(args) -> int:
 
 
 def cmd_check(args) -> int:
+    """The public checks on DIR (default: the current folder, or its <week folder>/), read like
+    `cmd_grade`'s submission; exit 2 when none of the week's files is there."""
+    from .batch import missing_week_files, submission_at, unpacked
+
     week = Week.load(args.week, args.course)
-    if args.dir:
-        folder = Path(args.dir)
-    elif (Path.cwd() / week.name).is_dir():
-        folder = Path.cwd() / week.name
-    else:
-        folder = Path.cwd()
-    sub = _readable_dir(str(folder))
+    sub = submission_at(week, args.dir or Path.cwd())
     console = _console()
-    result = grade_submission(week, sub, mode="check", device=args.device, limits=_limits(args, week),
-                              progress=_progress(console), on_training=_training_progress(console))
+    with unpacked(week, sub) as (folder, _, notes):
+        missing = missing_week_files(week, sub, folder, shown_as=args.dir or str(Path.cwd()))
+        if missing:
+            print(f"error: {missing}", file=sys.stderr)
+            return EXIT_USAGE
+        result = grade_submission(week, folder, mode="check", device=args.device, limits=_limits(args, week),
+                                  progress=_progress(console), on_training=_training_progress(console))
+    result.submission = sub.student
+    result.notes = notes + result.notes
     reports.render_table(result, console, verbose=args.verbose)
     console.print("Public checks only: the instructor's grading also runs hidden checks on other inputs.")
     return EXIT_OK
@@ -305,9 +345,27 @@ def add_isolation_option(parser, whole_class: bool = False) -> None:
     parser.add_argument("--isolation", choices=["auto", "bubblewrap", "rlimits"], default=None, help=text)
 
 
+def _week_help() -> str:
+    """The weeks argument's help: the weeks released in the course found from here."""
+    from .course import available_weeks, short_id
+
+    try:
+        weeks = available_weeks(find_course_root())
+    except CourseError:
+        weeks = []
+    if not weeks:
+        return "week1 … week6, or the week's folder name"
+    return f"the week: {', '.join(short_id(w) for w in weeks)} (released in the course found from here), " \
+           "or the week's folder name"
+
+
 def build_parser() -> argparse.ArgumentParser:
+    from .provenance import grader_version
+
     p = argparse.ArgumentParser(prog="dlgrade", description="Grade Introduction to Deep Learning exercises.")
+    p.add_argument("--version", action="version", version=f"dlgrade {grader_version()}")
     p.add_argument("--course", help="the course folder (holding assignments/); found automatically by default")
+    week_help = _week_help()
     sub = p.add_subparsers(dest="command", required=True)
 
     def common(q, whole_class=False):
@@ -319,15 +377,16 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("-v", "--verbose", action="store_true", help="show every check and its full feedback")
 
     g = sub.add_parser("grade", help="grade one submission with all checks")
-    g.add_argument("week", help="week1 … week6, or the week's folder name")
-    g.add_argument("submission", help="folder holding the week's module files")
+    g.add_argument("week", help=week_help)
+    g.add_argument("submission", help="the week's module files: their folder, a folder holding the week's folder, "
+                                      "or a .zip")
     g.add_argument("--json", help="write Gradescope results.json here")
     g.add_argument("--markdown", help="write the student's feedback as Markdown here")
     common(g)
     g.set_defaults(func=cmd_grade)
 
     ga = sub.add_parser("grade-all", help="grade a whole class: one submission per student, resumable")
-    ga.add_argument("week", help="week1 … week6, or the week's folder name")
+    ga.add_argument("week", help=week_help)
     ga.add_argument("submissions", help="folder with one folder or .zip per student, or an nbgrader course")
     ga.add_argument("--out", required=True, help="results folder: <student>/results.json, gradebook.csv, summary.md")
     ga.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
@@ -336,11 +395,15 @@ def build_parser() -> argparse.ArgumentParser:
     ga.add_argument("--student-timeout", type=float, default=None,
                     help="seconds one student's grading may take before its judge is presumed stuck and replaced "
                          "(default: twice the most the week's limits allow)")
+    ga.add_argument("--student", dest="students", action="append", metavar="NAME",
+                    help="grade only this student (repeatable; the class files still cover everyone)")
+    ga.add_argument("--force", action="store_true",
+                    help="regrade even the submissions whose results are up to date")
     ga.set_defaults(func=cmd_grade_all)
 
     c = sub.add_parser("check", help="run the public checks on your own work")
-    c.add_argument("week")
-    c.add_argument("dir", nargs="?", help="your copy of the week (default: ./<week folder> or .)")
+    c.add_argument("week", help=week_help)
+    c.add_argument("dir", nargs="?", help="your copy of the week, as for grade (default: . or ./<week folder>)")
     common(c)
     c.set_defaults(func=cmd_check)
 

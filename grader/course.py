@@ -51,13 +51,34 @@ def find_course_root(explicit: str | os.PathLike | None = None) -> Path:
     raise CourseError(f"no course found (looked for an assignments/ folder in {where}); pass --course DIR")
 
 
-def resolve_week(name: str) -> str:
-    """Map ``week1`` or ``week1_linear_models`` to the week's folder name."""
+WEEK_FOLDER = re.compile(r"week(?P<n>\d+)_\w+")
+
+
+def available_weeks(course: str | os.PathLike) -> list[str]:
+    """The weeks released in `course`: the ``assignments/<week>/`` folders holding a rubric, in
+    week order (a course may add weeks the grader does not know by name)."""
+    folder = Path(course) / "assignments"
+    try:
+        names = [p.name for p in folder.iterdir() if WEEK_FOLDER.fullmatch(p.name) and (p / "rubric.toml").is_file()]
+    except OSError:
+        return []
+    return sorted(names, key=lambda n: (int(WEEK_FOLDER.fullmatch(n).group("n")), n))
+
+
+def _listed(weeks) -> str:
+    return ", ".join(short_id(w) for w in weeks) or "none"
+
+
+def resolve_week(name: str, available: list[str] | None = None) -> str:
+    """Map ``week1`` or ``week1_linear_models`` to the week's folder name: one of the
+    course's weeks (`WEEKS`) or of `available` (`available_weeks`), which the error lists
+    when given."""
     name = name.strip().rstrip("/").split("/")[-1]
-    for week in WEEKS:
-        if name == week or name == week.split("_")[0]:
+    for week in [*WEEKS, *(available or ())]:
+        if name == week or name == short_id(week):
             return week
-    raise CourseError(f"unknown week {name!r}; expected one of {', '.join(w.split('_')[0] for w in WEEKS)}")
+    known = available if available is not None else WEEKS
+    raise CourseError(f"unknown week {name!r}; expected one of {_listed(known)}")
 
 
 def short_id(week: str) -> str:
@@ -76,10 +97,11 @@ class Week:
     @classmethod
     def load(cls, week: str, root: str | os.PathLike | None = None) -> "Week":
         course = find_course_root(root)
-        name = resolve_week(week)
+        available = available_weeks(course)
+        name = resolve_week(week, available)
         rubric_path = course / "assignments" / name / "rubric.toml"
         if not rubric_path.is_file():
-            raise CourseError(f"{name} has no rubric at {rubric_path}")
+            raise CourseError(f"{name} is not released in the course at {course} (available: {_listed(available)})")
         with open(rubric_path, "rb") as f:
             rubric = tomllib.load(f)
         return cls(root=course, name=name, rubric=rubric)

@@ -6,7 +6,8 @@ with a local exchange, ``source/<week>/`` with the week's notebook and stubs), s
 nbgrader's own generate_assignment, release_assignment, fetch_assignment, submit,
 collect, generate_feedback, formgrader and export work unchanged.
 
-``dlgrade nbgrader autograde WEEK --course COURSE_DIR`` replaces ``nbgrader autograde``.
+``dlgrade nbgrader autograde WEEK [--nbgrader-course COURSE_DIR]`` (default: the current
+folder, when it holds ``nbgrader_config.py``) replaces ``nbgrader autograde``.
 nbgrader grades by executing the student's notebook in a kernel the student's cells
 control (a cell can rewrite the test cells, lie in ``__eq__``, or write gradebook.db);
 here the judge grades the submitted module files out of process
@@ -33,6 +34,7 @@ changed it, so a submission cannot edit its own grades either.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import csv
 import dataclasses
@@ -40,6 +42,7 @@ import importlib
 import math
 import re
 import shutil
+import sys
 import textwrap
 import warnings
 from dataclasses import dataclass, field
@@ -711,8 +714,11 @@ def register_cli(subparsers) -> None:
 
     a = sub.add_parser("autograde", help="grade collected submissions from their module files into the gradebook")
     a.add_argument("week", help="week1 … week6, or the week's folder name (the nbgrader assignment id)")
-    a.add_argument("--course", dest="nbgrader_course", required=True, metavar="COURSE_DIR",
-                   help="the nbgrader course folder (holding submitted/ and gradebook.db)")
+    a.add_argument("--nbgrader-course", dest="nbgrader_course", metavar="COURSE_DIR",
+                   help="the nbgrader course folder, holding submitted/ and gradebook.db (default: the current "
+                        "folder, when it holds nbgrader_config.py). Not dlgrade's --course, which names the kit")
+    # The option's former name, kept working: it read like dlgrade's own --course (the kit).
+    a.add_argument("--course", dest="nbgrader_course", action=_FormerCourseOption, help=argparse.SUPPRESS)
     a.add_argument("--student", dest="students", action="append", help="grade only this student (repeatable)")
     a.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     a.add_argument("--call-timeout", type=float, default=None, help="seconds allowed per call into student code")
@@ -736,9 +742,31 @@ def cmd_init(args) -> int:
     return 0
 
 
+class _FormerCourseOption(argparse.Action):
+    """``autograde --course DIR``, the former name of ``--nbgrader-course``: still read, with a note."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        print("note: 'nbgrader autograde --course' is now --nbgrader-course (dlgrade's own --course, before "
+              "'nbgrader', names the kit)", file=sys.stderr)
+
+
+def nbgrader_course(explicit: str | None) -> Path:
+    """The nbgrader course folder of ``autograde``: `explicit`, else the current folder when it
+    holds nbgrader_config.py. BridgeError otherwise."""
+    if explicit:
+        return Path(explicit)
+    here = Path.cwd()
+    if (here / "nbgrader_config.py").is_file():
+        return here
+    raise BridgeError(f"{here} is not an nbgrader course (no nbgrader_config.py): run this from the course "
+                      "folder, or pass --nbgrader-course COURSE_DIR")
+
+
 def cmd_autograde(args) -> int:
     from rich.console import Console
 
+    course_dir = nbgrader_course(args.nbgrader_course)
     week = Week.load(args.week, getattr(args, "course", None))
     limits = Limits.from_rubric(week.rubric, call_seconds=args.call_timeout, memory_mb=args.memory_mb)
     console = Console(highlight=False)
@@ -747,7 +775,7 @@ def cmd_autograde(args) -> int:
         if console.is_terminal:
             console.print(f"judging {printable(student)} ({n + 1}/{total})…", markup=False, end="\r")
 
-    run = autograde(week, args.nbgrader_course, students=args.students, device=args.device, limits=limits,
+    run = autograde(week, course_dir, students=args.students, device=args.device, limits=limits,
                     progress=progress, isolation=args.isolation)
     print_run(run, console)
     return 0

@@ -20,6 +20,9 @@ things can make it hold someone else's work, and each is reported to the instruc
   owned by another user are flagged: in the inbound submission, every file; in the folder
   graded, files owned by neither the student nor the grading user (who owns what nbgrader
   collect and the instructor's own copies made).
+
+The grader has a provenance too: its version and the digest of its own source files
+(`grader_version`, `grader_digest`) are part of what a class's results were made with.
 """
 
 from __future__ import annotations
@@ -260,3 +263,37 @@ def vet_nbgrader(week, student: str, folder: Path, inbound: Path | None) -> Vett
 
 __all__ = ["Vetting", "link_on_path", "vet_entry", "vet_nbgrader", "reference_copies", "exchange_inbound",
            "inbound_records", "student_uid", "foreign_owners"]
+
+
+# ---------------------------------------------------------------------- the grader
+
+
+def grader_version() -> str:
+    """The installed ``dlgrade`` distribution's version; where it is not installed (a checkout
+    run in place), the version its pyproject.toml declares, else "unknown"."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("dlgrade")
+    except metadata.PackageNotFoundError:
+        pass
+    try:
+        import tomllib
+
+        with open(Path(__file__).resolve().parent.parent / "pyproject.toml", "rb") as f:
+            project = tomllib.load(f).get("project", {})
+        if project.get("name") == "dlgrade" and isinstance(project.get("version"), str):
+            return project["version"] + " (not installed)"
+    except (OSError, ValueError, ImportError):
+        pass
+    return "unknown"
+
+
+def grader_digest() -> str:
+    """sha256 of the grader package's own source files (``grader/*.py``), so that results made
+    by an edited checkout are not taken for those of the code running now."""
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        h.update(f"\0{path.name}\0".encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()

@@ -10,6 +10,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 from pathlib import Path
@@ -71,18 +72,59 @@ def stamps(results: Path) -> dict:
 
 
 def test_discover_reads_plain_folders_week_subfolders_and_zips(tmp_path):
-    """Are folders, <student>/<week>/ folders and zips found, sorted, and other files ignored?"""
+    """Are folders, <student>/<week>/ folders, one other folder inside, and zips found, sorted, and
+    other files and hidden entries (.git, .DS_Store) ignored with a reason?"""
     copy_modules(REF, tmp_path / "bob")
     copy_modules(REF, tmp_path / "alice" / WEEK.name)
     zip_modules(REF, tmp_path / "carol.zip")
+    copy_modules(REF, tmp_path / "dave" / "my work")
+    (tmp_path / "dave" / ".ipynb_checkpoints").mkdir()
+    copy_modules(REF, tmp_path / "erin")  # files at the top win over a week folder inside
+    copy_modules(BLANK, tmp_path / "erin" / WEEK.name)
+    (tmp_path / "frank" / "a").mkdir(parents=True)  # no module files anywhere: graded as given
     (tmp_path / "notes.txt").write_text("not a submission")
     (tmp_path / ".DS_Store").write_text("")
+    copy_modules(REF, tmp_path / ".git")
     found = batch.discover(WEEK, tmp_path)
     assert found.layout == "folders"
     assert [(s.student, s.path) for s in found.submissions] == [
-        ("alice", tmp_path / "alice" / WEEK.name), ("bob", tmp_path / "bob"), ("carol", tmp_path / "carol.zip")]
-    assert [name for name, _ in found.ignored] == ["notes.txt"]
+        ("alice", tmp_path / "alice" / WEEK.name), ("bob", tmp_path / "bob"), ("carol", tmp_path / "carol.zip"),
+        ("dave", tmp_path / "dave" / "my work"), ("erin", tmp_path / "erin"), ("frank", tmp_path / "frank")]
+    ignored = dict(found.ignored)
+    assert sorted(ignored) == [".DS_Store", ".git", "notes.txt"]
+    assert "hidden" in ignored[".git"] and "starts with a dot" in ignored[".DS_Store"]
     assert found.refused == []
+
+
+def test_grade_and_grade_all_read_a_folder_the_same_way(tmp_path):
+    """Does `dlgrade grade`'s submission (submission_at) find the same folder as grade-all's discovery?"""
+    copy_modules(REF, tmp_path / "alice" / WEEK.name)
+    copy_modules(REF, tmp_path / "dave" / "my work")
+    zip_modules(REF, tmp_path / "carol.zip", "x/")
+    found = {s.student: s.path for s in batch.discover(WEEK, tmp_path).submissions}
+    for student, path in found.items():
+        entry = tmp_path / (student + ".zip" if student == "carol" else student)
+        assert batch.submission_at(WEEK, entry) == batch.Submission(student, path)
+
+
+def test_missing_week_files_names_the_week_the_files_belong_to(tmp_path):
+    """When none of the week's files is found, does the message name the expected files, and the
+    week whose files are there (in a folder, a folder inside it, or a zip); and is it None as soon as
+    one of the week's files is there?"""
+    week2 = Week.load("week2", ROOT)
+    copy_modules(REF, tmp_path / "a" / WEEK.name)
+    zip_modules(REF, tmp_path / "b.zip", "deep/er/")
+    for path in (tmp_path / "a", tmp_path / "a" / WEEK.name, tmp_path / "b.zip"):
+        sub = batch.submission_at(week2, path)
+        with batch.unpacked(week2, sub) as (folder, _, _notes):
+            why = batch.missing_week_files(week2, sub, folder)
+        assert why.startswith(f"no week2_neural_networks files found in {path}: expected perceptron.py, layers.py")
+        assert why.endswith("did you mean week1?"), why
+    (tmp_path / "c").mkdir()
+    sub = batch.submission_at(WEEK, tmp_path / "c")
+    assert "did you mean" not in batch.missing_week_files(WEEK, sub, sub.path)
+    (tmp_path / "c" / "training.py").write_text("")
+    assert batch.missing_week_files(WEEK, sub, sub.path) is None
 
 
 @pytest.mark.parametrize("give_submitted", [False, True])
@@ -211,6 +253,35 @@ def test_zip_bomb_and_too_many_members_are_not_extracted(tmp_path):
 
 
 # --------------------------------------------------------------------- fingerprints
+
+
+def test_grading_key_follows_the_graders_version_and_source(monkeypatch):
+    """Does the grading key change with the dlgrade version and with the grader's own source files
+    (an edited checkout regrades), and only with what it depends on?"""
+    key = batch.grading_key(WEEK, {"device": "cpu"})
+    assert batch.grading_key(WEEK, {"device": "cpu"}) == key
+    assert batch.grading_key(WEEK, {"device": "cuda"}) != key
+    monkeypatch.setattr(batch, "grader_version", lambda: "99.0")
+    assert batch.grading_key(WEEK, {"device": "cpu"}) != key
+    monkeypatch.undo()
+    monkeypatch.setattr(batch, "grader_digest", lambda: "0" * 64)
+    assert batch.grading_key(WEEK, {"device": "cpu"}) != key
+
+
+def test_grader_digest_covers_the_packages_source_files(tmp_path, monkeypatch):
+    """Is the grader's digest that of grader/*.py, changing when one of them changes?"""
+    from grader import provenance
+
+    fake = tmp_path / "grader"
+    fake.mkdir()
+    (fake / "a.py").write_text("A = 1\n")
+    (fake / "provenance.py").write_text("")
+    monkeypatch.setattr(provenance, "__file__", str(fake / "provenance.py"))
+    before = provenance.grader_digest()
+    (fake / "notes.txt").write_text("not source")
+    assert provenance.grader_digest() == before
+    (fake / "a.py").write_text("A = 2\n")
+    assert provenance.grader_digest() != before
 
 
 def test_fingerprint_follows_the_module_files_only(tmp_path):
@@ -398,6 +469,8 @@ def test_grade_all_grades_a_mixed_class(klass, graded):
         scores[student] = data["score"]
     assert scores["ref_plain"] == scores["ref_nested"] == scores["ref_zip"] == 63
     assert scores["blank"] == scores["empty"] == scores["corrupt"] == scores["bomb"] == 0
+    assert "Nothing was graded: no week1_linear_models files found in empty" in (out / "empty" / "feedback.md").read_text()
+    assert "Nothing was graded" not in (out / "blank" / "feedback.md").read_text()
     assert 0 < scores["bad_adam"] < 63 and 0 < scores["bad_softmax"] < 63
     assert scores["exits"] == 59 and scores["floods"] == 63 and scores["lingers"] == 63
     corrupt = json.loads((out / "corrupt" / "results.json").read_text())
@@ -455,10 +528,13 @@ def test_killed_run_resumes_to_the_uninterrupted_result(klass, graded, tmp_path)
         elif p.name == "feedback.md":
             assert p.read_text().endswith(("after any change.\n", "before you resubmit.\n"))
 
+    scratch = Path((out / batch.SCRATCH_RECORD).read_text().strip())
+    assert scratch.is_dir() and scratch.name.startswith(batch.SCRATCH_PREFIX)
     assert grade_all(klass, "--out", out, "--jobs", "2") == 0
     assert snapshot(out) == snapshot(graded[0])
     assert {s: v for s, v in stamps(out).items() if s in done} == done  # finished students were not regraded
-    assert not list(out.rglob("*.tmp")) and not batch.scratch_dir(out).exists()
+    assert not list(out.rglob("*.tmp")) and not scratch.exists()  # the killed run's scratch folder is gone
+    assert not (out / batch.SCRATCH_RECORD).exists() and not (out / batch.LOCK).exists()
 
 
 def test_changed_submission_is_regraded(klass, graded, tmp_path):
@@ -484,12 +560,15 @@ def test_dead_judge_costs_only_its_student_who_is_retried(tmp_path, monkeypatch,
     copy_modules(BLANK, subs / "bob")
     copy_modules(BLANK, subs / "carol")
     monkeypatch.setenv(batch.KILL_JUDGE_ENV, "alice")
+    tmp = tmp_path / "tmp"
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))  # where the run's scratch folder is made
     assert grade_all(subs, "--out", out, "--jobs", "1") == 1
     console = capsys.readouterr().out
     assert "could not grade alice: the judge process died" in console
     assert "could not be graded; re-run to retry" in console
     assert not (out / "alice" / "results.json").exists()
-    assert not batch.scratch_dir(out).exists()  # the dead judge's sandbox folder is gone too
+    assert list(tmp.iterdir()) == []  # the dead judge's sandbox folder is gone with the scratch folder
     assert sorted(stamps(out)) == ["bob", "carol"]
     row = next(r for r in csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())) if r["student"] == "alice")
     assert row["status"] == "not graded"
@@ -525,3 +604,96 @@ def test_default_student_timeout_follows_the_limits():
     limits = Limits.from_rubric(week.rubric)
     seconds = batch.student_seconds(week, limits)
     assert len(week.exercise_modules) * limits.exercise_seconds < seconds < 24 * 3600
+
+
+# ------------------------------------------------------------- lock, scratch, selection
+
+
+def test_lock_is_exclusive_and_survives_being_unlinked_by_the_run_that_held_it(tmp_path, monkeypatch):
+    """Is the lock refused while held; and when the holder removes the file between another run's
+    open and its flock, does that run retry on the new file rather than hold a lock on the old one?"""
+    import fcntl
+
+    path = tmp_path / batch.LOCK
+    held = batch.acquire_lock(path)
+    with pytest.raises(batch.BatchError, match="another grade-all is writing"):
+        batch.acquire_lock(path)
+    held.close()
+
+    real_flock, calls = fcntl.flock, []
+
+    def flock_after_the_holder_ended(f, op):
+        calls.append(os.fstat(f.fileno()).st_ino)
+        if len(calls) == 1:  # the holder unlinks the file it held; a third run creates a new one
+            path.unlink()
+            path.write_text("")
+        return real_flock(f, op)
+
+    monkeypatch.setattr(batch.fcntl, "flock", flock_after_the_holder_ended)
+    lock = batch.acquire_lock(path)
+    assert len(calls) == 2 and calls[0] != calls[1]
+    assert os.fstat(lock.fileno()).st_ino == path.stat().st_ino
+    lock.close()
+
+
+def test_old_scratch_folder_is_removed_only_when_it_is_ours(tmp_path, monkeypatch):
+    """Does a run remove the scratch folder a killed run recorded, and leave alone what the record
+    names outside the temporary folder, or a link?"""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    results = tmp_path / "out"
+    results.mkdir()
+    scratch = batch.make_scratch(results)
+    assert scratch.parent == tmp_path / "tmp" and scratch.stat().st_mode & 0o777 == 0o700
+    (scratch / "left.txt").write_text("by a killed judge")
+    batch.remove_old_scratch(results)
+    assert not scratch.exists() and not (results / batch.SCRATCH_RECORD).exists()
+    victim = tmp_path / ("dlgrade-scratch-" + "x")
+    victim.mkdir()
+    link = tmp_path / "tmp" / "dlgrade-scratch-link"
+    link.symlink_to(victim)
+    for planted in (victim, link):
+        (results / batch.SCRATCH_RECORD).write_text(str(planted))
+        batch.remove_old_scratch(results)
+        assert victim.is_dir() and not (results / batch.SCRATCH_RECORD).exists()
+
+
+def test_grade_all_selects_students_forces_regrades_says_what_it_ignored_and_cleans_up(tmp_path, monkeypatch,
+                                                                                        capsys):
+    """Does --student grade only those students, --force regrade up-to-date ones, an unknown --student
+    exit 2; is a hidden folder reported as ignored; does a planted file in the temporary folder not
+    matter (a private scratch folder); and are the lock file and the scratch folder gone at the end?"""
+    subs, out, tmp = tmp_path / "subs", tmp_path / "out", tmp_path / "tmp"
+    for name in ("alice", "bob", ".git"):
+        copy_modules(BLANK, subs / name)
+    tmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp))
+    (tmp / ("dlgrade-scratch-" + "0" * 16)).write_text("planted")
+    seen = []
+    real_run_judges = batch.run_judges
+
+    def spy(tasks, jobs, config, *args, **kwargs):
+        seen.append((sorted(t[0] for t in tasks), os.stat(config["scratch"]).st_mode & 0o777))
+        return real_run_judges(tasks, jobs, config, *args, **kwargs)
+
+    monkeypatch.setattr(batch, "run_judges", spy)
+    assert grade_all(subs, "--out", out, "--jobs", "1", "--student", "bob") == 0
+    console = capsys.readouterr().out
+    assert seen == [(["bob"], 0o700)]
+    assert "ignored 1 entry that is not a submission: '.git' (-v says why)" in " ".join(console.split())
+    assert sorted(stamps(out)) == ["bob"]
+    row = next(r for r in csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())) if r["student"] == "alice")
+    assert (row["status"], row["notes"]) == ("not graded", "not graded yet")
+    assert not (out / batch.LOCK).exists() and not (out / batch.SCRATCH_RECORD).exists()
+    assert [p.name for p in tmp.iterdir()] == ["dlgrade-scratch-" + "0" * 16]
+
+    before = stamps(out)
+    assert grade_all(subs, "--out", out, "--jobs", "1") == 0  # alice only: bob is up to date
+    assert seen[-1][0] == ["alice"] and stamps(out)["bob"] == before["bob"]
+    before = stamps(out)
+    assert grade_all(subs, "--out", out, "--jobs", "1", "--student", "alice", "--force") == 0
+    assert seen[-1][0] == ["alice"] and stamps(out)["bob"] == before["bob"] and stamps(out)["alice"] != before["alice"]
+    assert grade_all(subs, "--out", out, "--jobs", "1", "--student", "nobody") == 2
+    assert "no gradable submission for nobody" in capsys.readouterr().err
+    assert len(seen) == 3 and not (out / batch.LOCK).exists()
+

@@ -54,13 +54,133 @@ def test_grader_that_cannot_run_exits_nonzero(args, capsys):
     assert code == 2
 
 
-def test_empty_folder_grades_zero_with_missing_file_messages(tmp_path, capsys):
-    """Does an empty submission folder grade to zero, saying which files are missing?"""
-    out = tmp_path / "r.json"
-    assert main(["grade", "week1", str(tmp_path), "--json", str(out), "--device", "cpu"]) == 0
+def test_empty_folder_exits_2_and_results_json_says_nothing_was_found(tmp_path, capsys):
+    """Does grading a folder without any of the week's files exit 2 with a clear message, and still
+    write a zero-score results.json (Gradescope needs one) that says so, into a folder it creates?"""
+    out = tmp_path / "new" / "folder" / "r.json"
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    assert main(["grade", "week1", str(sub), "--json", str(out), "--device", "cpu"]) == 2
+    err = capsys.readouterr().err
+    assert "no week1_linear_models files found in" in err and "regression.py, classification.py" in err
     data = json.loads(out.read_text())
-    assert data["score"] == 0
+    assert validate_gradescope(data) == []
+    assert data["score"] == 0 and "Nothing was graded: no week1_linear_models files found" in data["output"]
     assert all("missing" in t["output"] for t in data["tests"])
+    assert main(["grade", "week1", str(sub), "--device", "cpu"]) == 2  # without --json: the message alone
+
+
+def test_missing_some_files_is_graded_as_usual(tmp_path, capsys):
+    """Is a submission holding only some of the week's files graded (exit 0), not refused?"""
+    (tmp_path / "regression.py").write_text((BLANK / "regression.py").read_text())
+    assert main(["grade", "week1", str(tmp_path), "--device", "cpu"]) == 0
+    assert "is missing" in capsys.readouterr().out
+
+
+def _layouts(tmp_path):
+    """alice: the files; bob: a week folder inside; carol: one other folder inside; dave.zip: a
+    zipped week folder; erin.zip: the files at the zip's top."""
+    import shutil
+    import zipfile
+
+    shutil.copytree(BLANK, tmp_path / "alice")
+    shutil.copytree(BLANK, tmp_path / "bob" / "week1_linear_models")
+    shutil.copytree(BLANK, tmp_path / "carol" / "my work")
+    for name, folder in (("dave.zip", "week1_linear_models/"), ("erin.zip", "")):
+        with zipfile.ZipFile(tmp_path / name, "w") as zf:
+            for f in sorted(BLANK.glob("*.py")):
+                zf.write(f, folder + f.name)
+    return ["alice", "bob", "carol", "dave.zip", "erin.zip"]
+
+
+def test_grade_reads_every_layout_grade_all_reads(tmp_path):
+    """Does `dlgrade grade` find the week's files in a folder, in a week folder inside it, in one
+    other folder inside it and in a zip (as grade-all does), naming the student in the feedback?"""
+    for layout in _layouts(tmp_path):
+        out, md = tmp_path / "out" / layout / "r.json", tmp_path / "out" / layout / "f.md"
+        assert main(["grade", "week1", str(tmp_path / layout), "--json", str(out), "--markdown", str(md),
+                     "--device", "cpu"]) == 0, layout
+        data = json.loads(out.read_text())
+        assert data["tests"] and all("not implemented" in t["output"].lower() for t in data["tests"]), layout
+        assert md.read_text().startswith(f"# Feedback for week1_linear_models: {layout.removesuffix('.zip')}")
+
+
+def test_grade_refuses_what_is_neither_a_folder_nor_a_zip(tmp_path, capsys):
+    """Is a file that is not a .zip refused with exit 2 and a message?"""
+    (tmp_path / "regression.py").write_text("")
+    assert main(["grade", "week1", str(tmp_path / "regression.py")]) == 2
+    assert "neither a folder nor a .zip file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("week, where, words", [
+    ("week2", "week1 folder", ["no week2_neural_networks files found", "did you mean week1?"]),
+    ("week2", "nested week1", ["no week2_neural_networks files found", "did you mean week1?"]),
+    ("week1", "empty", ["no week1_linear_models files found", "expected regression.py"]),
+])
+def test_check_without_the_weeks_files_says_so_and_exits_2(tmp_path, monkeypatch, capsys, week, where, words):
+    """Does `dlgrade check` on a folder holding none of the week's files (another week's, or none)
+    exit 2 saying which files it expected and which week the files belong to, instead of a zero score?"""
+    import shutil
+
+    folder = {"week1 folder": REF, "nested week1": REF, "empty": None}[where]
+    target = tmp_path / "work"
+    if folder is None:
+        target.mkdir()
+    else:
+        shutil.copytree(folder, target / "week1_linear_models" if where == "nested week1" else target)
+    monkeypatch.chdir(target)
+    assert main(["--course", str(ROOT), "check", week, "--device", "cpu"]) == 2
+    captured = capsys.readouterr()
+    for w in words:
+        assert w in captured.err
+    assert "Total" not in captured.out
+    if where == "empty":
+        assert "did you mean" not in captured.err
+
+
+def test_check_finds_the_week_folder_in_the_current_folder(tmp_path, monkeypatch, capsys):
+    """Run from a folder holding the week's folder, does `dlgrade check` grade what is in it?"""
+    import shutil
+
+    shutil.copytree(BLANK, tmp_path / "week1_linear_models")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--course", str(ROOT), "check", "week1", "--device", "cpu"]) == 0
+    assert "not implemented" in capsys.readouterr().out.lower()
+
+
+def test_unreleased_week_names_the_available_ones(capsys):
+    """Does asking for a week the course has not released say which weeks are available?"""
+    assert main(["grade", "week4", str(REF)]) == 2
+    assert "week4_autoencoders is not released" in capsys.readouterr().err
+    assert main(["check", "week4"]) == 2
+    assert "(available: week1, week2, week3)" in capsys.readouterr().err
+
+
+def test_help_lists_the_released_weeks(capsys):
+    """Does `dlgrade grade --help` list the weeks released in the course?"""
+    with pytest.raises(SystemExit):
+        main(["grade", "--help"])
+    assert "week1, week2, week3" in " ".join(capsys.readouterr().out.split())
+
+
+def test_version_comes_from_the_distribution(capsys, monkeypatch):
+    """Does `dlgrade --version` print the dlgrade distribution's version, with a fallback when it is
+    not installed?"""
+    from importlib import metadata
+
+    from grader import provenance
+
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0
+    assert capsys.readouterr().out.strip() == f"dlgrade {provenance.grader_version()}"
+
+    def not_installed(name):
+        raise metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(metadata, "version", not_installed)
+    assert provenance.grader_version().startswith(__import__("tomllib").loads(
+        (ROOT / "pyproject.toml").read_text())["project"]["version"])
 
 
 @pytest.mark.parametrize("args, message", [

@@ -376,14 +376,52 @@ def test_init_writes_a_course_nbgrader_reads(tmp_path):
         bridge.init_course(tmp_path / "x", ["week1"], root=ROOT, course_id="a+b")
 
 
-def test_cli_keeps_the_kits_course_apart_from_nbgraders():
-    """Does `dlgrade --course KIT nbgrader autograde week1 --course DIR` keep both folders apart?"""
+def test_cli_keeps_the_kits_course_apart_from_nbgraders(capsys):
+    """Does `dlgrade --course KIT nbgrader autograde week1 --nbgrader-course DIR` keep both folders apart,
+    and is autograde's former `--course DIR` still read as the nbgrader course, with a note?"""
     from grader.cli import build_parser
 
     parser = build_parser()  # registers the nbgrader subcommand
-    args = parser.parse_args(["--course", "kit", "nbgrader", "autograde", "week1", "--course", "nbg",
+    args = parser.parse_args(["--course", "kit", "nbgrader", "autograde", "week1", "--nbgrader-course", "nbg",
                               "--student", "a", "--student", "b"])
     assert (args.course, args.nbgrader_course, args.students) == ("kit", "nbg", ["a", "b"])
     assert args.func is bridge.cmd_autograde
+    assert "now --nbgrader-course" not in capsys.readouterr().err
+    args = parser.parse_args(["--course", "kit", "nbgrader", "autograde", "week1", "--course", "nbg"])
+    assert (args.course, args.nbgrader_course) == ("kit", "nbg")
+    assert "now --nbgrader-course" in capsys.readouterr().err
+    args = parser.parse_args(["nbgrader", "autograde", "week1"])
+    assert (args.course, args.nbgrader_course) == (None, None)
     args = parser.parse_args(["nbgrader", "init", "c", "--weeks", "week1", "week2", "--exchange", "x"])
     assert (args.course_dir, args.weeks, args.exchange, args.func) == ("c", ["week1", "week2"], "x", bridge.cmd_init)
+
+
+def test_autograde_help_shows_the_new_option_only(capsys):
+    """Does `dlgrade nbgrader autograde --help` show --nbgrader-course and hide the former --course?"""
+    from grader.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["nbgrader", "autograde", "--help"])
+    out = capsys.readouterr().out
+    assert "[--nbgrader-course COURSE_DIR]" in out and "[--course" not in out
+    assert not any(line.strip().startswith("--course") for line in out.splitlines())
+
+
+def test_autograde_defaults_to_the_current_nbgrader_course(tmp_path, monkeypatch):
+    """Without --nbgrader-course, is the current folder taken when it is an nbgrader course, and a clear
+    error given when it is not?"""
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(bridge.BridgeError, match="not an nbgrader course.*--nbgrader-course"):
+        bridge.nbgrader_course(None)
+    (tmp_path / "nbgrader_config.py").write_text("c = get_config()\n")
+    assert bridge.nbgrader_course(None) == tmp_path
+    assert bridge.nbgrader_course("elsewhere") == bridge.Path("elsewhere")
+
+
+def test_autograde_outside_an_nbgrader_course_exits_2(tmp_path, monkeypatch, capsys):
+    """Does `dlgrade nbgrader autograde week1` outside an nbgrader course exit 2 with the message?"""
+    from grader.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["--course", str(ROOT), "nbgrader", "autograde", "week1"]) == 2
+    assert "pass --nbgrader-course" in capsys.readouterr().err

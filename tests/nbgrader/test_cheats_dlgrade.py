@@ -29,7 +29,7 @@ def course(tmp_path_factory):
         place_submission(course, cheat.stem, cheat_notebook(released, cheat, saved_outputs=True), release,
                          "2025-01-01 00:00:00.000000 UTC")
     before = {cheat.stem: (course / "submitted" / cheat.stem / WEEK / f"{WEEK}.ipynb").read_bytes() for cheat in CHEATS}
-    assert dlgrade("--course", str(ROOT), "nbgrader", "autograde", "week1", "--course", str(course)) == 0
+    assert dlgrade("--course", str(ROOT), "nbgrader", "autograde", "week1", "--nbgrader-course", str(course)) == 0
     return course, before
 
 

@@ -66,7 +66,7 @@ def courses(tmp_path_factory):
     twin = base / "dlgrade-course"
     shutil.copytree(course, twin)
     nbgrader("autograde", WEEK, cwd=course, home=admin, check=False)
-    assert dlgrade("--course", str(ROOT), "nbgrader", "autograde", "week1", "--course", str(twin)) == 0
+    assert dlgrade("--course", str(ROOT), "nbgrader", "autograde", "week1", "--nbgrader-course", str(twin)) == 0
     return course, twin
 
 

@@ -32,7 +32,7 @@ def workflow(tmp_path_factory):
                 shutil.copy(module, work / WEEK / module.name)
         nbgrader("submit", WEEK, "--student", student, cwd=work, home=work)
     nbgrader("collect", WEEK, cwd=course, home=admin)
-    assert dlgrade("--course", str(ROOT), "nbgrader", "autograde", "week1", "--course", str(course)) == 0
+    assert dlgrade("--course", str(ROOT), "nbgrader", "autograde", "week1", "--nbgrader-course", str(course)) == 0
     nbgrader("generate_feedback", WEEK, cwd=course, home=admin)
     nbgrader("release_feedback", WEEK, cwd=course, home=admin)
     nbgrader("fetch_feedback", WEEK, "--student", "bob", cwd=base / "bob", home=base / "bob")
