@@ -1,0 +1,127 @@
+"""An installed kit grades: a wheel of the project, installed into a fresh virtual environment
+outside the repository and into one inside a copy of the course (``course/.venv``), grades the
+week 1 reference to full marks under bubblewrap.
+
+Installed, the grader lives in a site-packages beside NumPy; that folder (and a virtual
+environment inside the course) must stay on the student process's import path while the
+course and the grader stay out of its sight.
+
+To stay fast the environments do not install the heavy libraries: those of this interpreter
+(torch, SciPy, scikit-learn…) are reached through a folder of links that leaves NumPy out, and
+NumPy's installed files are copied into the environment's own site-packages, next to the
+grader, which is where ``pip install`` puts them. The grader itself is installed by pip from the
+wheel, without the network."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import site
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy
+import pytest
+
+import grader
+from grader import isolation
+from grader.numpy_only import VISIBLE
+
+REPO = Path(grader.__file__).resolve().parent.parent
+WEEK = "week1_linear_models"
+BWRAP_OK, BWRAP_WHY = isolation.probe()
+
+pytestmark = pytest.mark.skipif(not BWRAP_OK, reason=f"grading under bubblewrap is not possible here: {BWRAP_WHY}")
+
+
+# The installed kit's processes see their own environment's path only (not the repository's PYTHONPATH).
+CLEAN_ENV = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+
+
+def run(cmd, **kwargs) -> subprocess.CompletedProcess:
+    done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          timeout=600, **kwargs)
+    assert done.returncode == 0, f"{' '.join(map(str, cmd))}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    return done
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    """A wheel of the project, built from a copy of what it packages (the repository is left as it was:
+    no build/ or *.egg-info appears in it)."""
+    pytest.importorskip("setuptools", reason="building the wheel needs setuptools")
+    tmp = tmp_path_factory.mktemp("wheel")
+    src = tmp / "src"
+    src.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, src / name)
+    shutil.copytree(REPO / "grader", src / "grader", ignore=shutil.ignore_patterns("__pycache__"))
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q",
+         str(src), "-w", str(tmp / "dist")])
+    (found,) = (tmp / "dist").glob("dlgrade-*.whl")
+    return found
+
+
+@pytest.fixture(scope="module")
+def libraries(tmp_path_factory) -> Path:
+    """A folder of links to this interpreter's installed packages, NumPy and the kit excepted."""
+    folder = tmp_path_factory.mktemp("libraries")
+    for sp in [*site.getsitepackages(), site.getusersitepackages()]:
+        if not os.path.isdir(sp):
+            continue
+        for entry in sorted(os.listdir(sp)):
+            if (VISIBLE.match(entry) or entry == "grader" or "dlgrade" in entry or entry.startswith("__editable__")
+                    or entry.endswith(".pth") or entry == "__pycache__" or (folder / entry).exists()):
+                continue
+            (folder / entry).symlink_to(os.path.join(sp, entry))
+    return folder
+
+
+def make_venv(venv: Path, wheel: Path, libraries: Path) -> Path:
+    """A virtual environment at `venv` with the kit installed from `wheel` and NumPy beside it; the
+    other libraries come from `libraries`. Returns its ``dlgrade`` command."""
+    run([sys.executable, "-m", "venv", "--without-pip", str(venv)])
+    python = venv / "bin" / "python"
+    purelib = Path(run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]).stdout.strip())
+    run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "--no-index", "-q", str(wheel)])
+    numpy_home = Path(numpy.__file__).resolve().parent.parent
+    for entry in os.listdir(numpy_home):
+        if VISIBLE.match(entry) and (entry == "numpy" or entry.startswith(("numpy.", f"numpy-{numpy.__version__}"))):
+            shutil.copytree(numpy_home / entry, purelib / entry, symlinks=True)
+    (purelib / "libraries.pth").write_text(f"{libraries}\n")
+    check = run([python, "-c", "import numpy, grader, torch; print(numpy.__file__); print(grader.__file__)"],
+                env=CLEAN_ENV, cwd=venv).stdout
+    assert check.split() == [str(purelib / "numpy" / "__init__.py"), str(purelib / "grader" / "__init__.py")]
+    return venv / "bin" / "dlgrade"
+
+
+def course_copy(folder: Path) -> Path:
+    """A course with week 1's rubric, checks and reference solution."""
+    for part in ("assignments", "solutions"):
+        shutil.copytree(REPO / part / WEEK, folder / part / WEEK, ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+def grade_reference(dlgrade: Path, course: Path, cwd: Path, out: Path) -> dict:
+    done = subprocess.run([str(dlgrade), "--course", str(course), "grade", "week1", str(course / "solutions" / WEEK),
+                           "--isolation", "bubblewrap", "--json", str(out)], capture_output=True, text=True,
+                          cwd=cwd, stdin=subprocess.DEVNULL, timeout=600, env={**CLEAN_ENV, "COLUMNS": "200"})
+    assert done.returncode == 0 and out.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    return json.loads(out.read_text())
+
+
+def test_an_installed_wheel_grades_the_reference_to_full_marks_under_bubblewrap(wheel, libraries, tmp_path):
+    """With the kit installed from a wheel into a virtual environment outside the repository, and into
+    one inside the course folder (course/.venv), does the week 1 reference score full marks under
+    bubblewrap (the student's process still imports the NumPy installed beside the grader)?"""
+    before = sorted(p.name for p in REPO.iterdir())
+    course = course_copy(tmp_path / "course")
+    outside = make_venv(tmp_path / "venv", wheel, libraries)
+    inside = make_venv(course / ".venv", wheel, libraries)
+    for dlgrade, cwd in ((outside, tmp_path), (inside, course)):
+        results = grade_reference(dlgrade, course, cwd, tmp_path / f"{dlgrade.parent.parent.name}.json")
+        total = sum(t["max_score"] for t in results["tests"])
+        assert total > 0 and results["score"] == total, [t for t in results["tests"] if t["score"] != t["max_score"]]
+    assert sorted(p.name for p in REPO.iterdir()) == before
