@@ -14,12 +14,15 @@ wheel, without the network."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
 import site
 import subprocess
 import sys
+import tomllib
+import zipfile
 from pathlib import Path
 
 import numpy
@@ -33,7 +36,6 @@ REPO = Path(grader.__file__).resolve().parent.parent
 WEEK = "week1_linear_models"
 BWRAP_OK, BWRAP_WHY = isolation.probe()
 
-pytestmark = pytest.mark.skipif(not BWRAP_OK, reason=f"grading under bubblewrap is not possible here: {BWRAP_WHY}")
 
 
 # The installed kit's processes see their own environment's path only (not the repository's PYTHONPATH).
@@ -112,6 +114,7 @@ def grade_reference(dlgrade: Path, course: Path, cwd: Path, out: Path) -> dict:
     return json.loads(out.read_text())
 
 
+@pytest.mark.skipif(not BWRAP_OK, reason=f"grading under bubblewrap is not possible here: {BWRAP_WHY}")
 def test_an_installed_wheel_grades_the_reference_to_full_marks_under_bubblewrap(wheel, libraries, tmp_path):
     """With the kit installed from a wheel into a virtual environment outside the repository, and into
     one inside the course folder (course/.venv), does the week 1 reference score full marks under
@@ -125,3 +128,57 @@ def test_an_installed_wheel_grades_the_reference_to_full_marks_under_bubblewrap(
         total = sum(t["max_score"] for t in results["tests"])
         assert total > 0 and results["score"] == total, [t for t in results["tests"] if t["score"] != t["max_score"]]
     assert sorted(p.name for p in REPO.iterdir()) == before
+
+
+# Import names whose distribution is called otherwise.
+DISTRIBUTIONS = {"sklearn": "scikit-learn", "yaml": "pyyaml", "PIL": "pillow"}
+# Imported only by the nbgrader commands (dlgrade nbgrader …), which need the nbgrader extra anyway.
+NBGRADER_ONLY = {"nbgrader"}
+
+
+def third_party_imports(files) -> dict[str, set[str]]:
+    """distribution -> the files that import it (lazily too), outside the standard library and the kit."""
+    found: dict[str, set[str]] = {}
+    for f in files:
+        for node in ast.walk(ast.parse(f.read_text())):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top not in sys.stdlib_module_names and top != "grader":
+                    found.setdefault(DISTRIBUTIONS.get(top, top), set()).add(f.name)
+    return found
+
+
+def names(requirements) -> set[str]:
+    return {r.split(";")[0].split("[")[0].split("<")[0].split(">")[0].split("=")[0].split("~")[0].strip().lower()
+            for r in requirements}
+
+
+def test_the_package_declares_what_it_imports_and_the_python_it_needs(wheel):
+    """Is every library the grader imports (lazily too) a dependency of the package, the nbgrader bridge's
+    excepted (in the nbgrader extra), are a notebook's kernel and client named in the extras, is the Python
+    that tomllib needs claimed, and does the built wheel say so?"""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    core = names(project["dependencies"])
+    extras = {extra: names(reqs) for extra, reqs in project["optional-dependencies"].items()}
+    for dist, files in third_party_imports(sorted((REPO / "grader").glob("*.py"))).items():
+        if dist in NBGRADER_ONLY:
+            assert dist in extras["nbgrader"] and dist not in core, dist
+        else:
+            assert dist in core, f"{dist} is imported by {sorted(files)} but is not a dependency"
+    for extra in ("nbgrader", "dev"):
+        assert {"ipykernel", "nbclient"} <= extras[extra], extra
+    tests = third_party_imports(sorted((REPO / "tests").rglob("*.py")))
+    local = {p.stem for p in (REPO / "tests").rglob("*.py")} | {"solutions"}
+    assert set(tests) - local <= core | extras["dev"], set(tests) - local - core - extras["dev"]
+    assert project["requires-python"] == ">=3.11"  # tomllib, which grader.course reads rubrics with
+    with zipfile.ZipFile(wheel) as z:
+        meta = z.read(next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+    assert "Requires-Python: >=3.11" in meta
+    assert {"nbformat", "traitlets"} <= names(line.split(":", 1)[1] for line in meta.splitlines()
+                                              if line.startswith("Requires-Dist:") and "extra ==" not in line)
