@@ -182,3 +182,54 @@ def test_the_package_declares_what_it_imports_and_the_python_it_needs(wheel):
     assert "Requires-Python: >=3.11" in meta
     assert {"nbformat", "traitlets"} <= names(line.split(":", 1)[1] for line in meta.splitlines()
                                               if line.startswith("Requires-Dist:") and "extra ==" not in line)
+
+
+STUB_PYTHON = """#!/bin/sh
+# A stand-in for python: records pip's arguments; says whether torch is there from $STUB_TORCH.
+if [ "$1" = "-c" ]; then
+  case "$2" in *torch.__version__*) [ "$STUB_TORCH" = present ] || exit 1; echo 2.13.0 ;; esac
+  exit 0
+fi
+if [ "$1" = "-V" ]; then echo "Python 3.11.0"; exit 0; fi
+shift 2
+echo "$*" >> "$STUB_LOG"
+"""
+
+
+@pytest.mark.parametrize("torch", ["present", "absent"])
+def test_setup_says_what_each_step_does_and_keeps_a_users_torch(tmp_path, torch):
+    """Does scripts/setup.sh say what it is doing before each long step (pip's own progress not silenced),
+    keep a torch >= 2.13 that is there, and install the kit with its dev extra?"""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    python = bin_dir / "python3"
+    python.write_text(STUB_PYTHON)
+    python.chmod(0o755)
+    (bin_dir / "bwrap").write_text("#!/bin/sh\n")
+    (bin_dir / "bwrap").chmod(0o755)
+    log = tmp_path / "pip.log"
+    done = subprocess.run(["bash", str(REPO / "scripts" / "setup.sh")], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL, env={**os.environ, "PYTHON": str(python), "STUB_LOG": str(log),
+                                                         "STUB_TORCH": torch, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert done.returncode == 0, done.stderr
+    steps = [line for line in done.stdout.splitlines() if line.startswith("setup: ")]
+    pip = log.read_text().splitlines()
+    assert all("--quiet" not in call and " -q" not in f" {call}" for call in pip)
+    if torch == "present":
+        assert pip == ["install -e .[dev]"]
+        assert steps[0] == "setup: keeping the installed PyTorch 2.13.0"
+    else:
+        assert pip == ["install torch==2.13.0", "install -e .[dev]"]
+        assert steps[0].startswith("setup: installing PyTorch 2.13.0")
+    assert steps[1].startswith("setup: installing the kit") and steps[-1].startswith("setup: done")
+
+
+def test_setup_refuses_a_python_older_than_3_11(tmp_path):
+    """Does scripts/setup.sh stop at once, saying why, with a Python the kit cannot run on?"""
+    python = tmp_path / "python3"
+    python.write_text("#!/bin/sh\n[ \"$1\" = -V ] && echo 'Python 3.10.12'\nexit 1\n")
+    python.chmod(0o755)
+    done = subprocess.run(["bash", str(REPO / "scripts" / "setup.sh")], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL, env={**os.environ, "PYTHON": str(python)})
+    assert done.returncode == 1
+    assert "needs Python 3.11 or later" in done.stderr and "3.10.12" in done.stderr
