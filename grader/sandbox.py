@@ -398,6 +398,22 @@ def installation_folders() -> list[Path]:
     return sorted({Path(p).resolve() for p in found if p})
 
 
+def script_folders() -> set[Path]:
+    """Where the interpreter and the installed commands (``dlgrade``) live: the ``bin`` folder of the
+    interpreter as it was started (a virtual environment's) and the scripts folders of its prefixes and
+    of the user. Python puts a command's folder first on the import path when it runs the command."""
+    import sysconfig
+
+    found = {str(Path(sys.executable).parent)}
+    for base in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        found.add(sysconfig.get_path("scripts", vars={"base": base, "platbase": base}))
+    try:
+        found.add(sysconfig.get_path("scripts", f"{os.name}_user"))
+    except KeyError:
+        pass
+    return {Path(p).resolve() for p in found if p}
+
+
 def _closest(path: Path, folders) -> int:
     """How deep the deepest of `folders` that is `path` or holds it lies (its number of parts); -1: none."""
     return max((len(f.parts) for f in folders if f == path or f in path.parents), default=-1)
@@ -621,10 +637,10 @@ class Sandbox:
                 os.close(folder)
 
     def _child_path(self) -> list[str]:
-        """The judge's import path minus the current folder, the folder of the judge's own program (the
-        ``bin`` folder of the ``dlgrade`` command, which Python puts first on the path: under bubblewrap a
-        NumPy-only view of it would hide the interpreter), the course and this package's own folder's
-        parent (a checkout of the course, where an editable install points too).
+        """The judge's import path minus the current folder, the folders of the interpreter and the
+        installed commands (`script_folders`: the ``dlgrade`` command's, which Python puts first on the
+        path; under bubblewrap a NumPy-only view of it would hide the interpreter), the course and this
+        package's own folder's parent (a checkout of the course, where an editable install points too).
 
         An entry at or under one of those is dropped unless one of the Python installation's own
         folders (`installation_folders`) holds it as closely: a virtual environment inside the course
@@ -633,8 +649,7 @@ class Sandbox:
         (`isolation.bwrap_command`); without bubblewrap student code can read it anyway, like any file."""
         banned = [*self.forbidden, HERE.parent]
         installed = installation_folders()
-        main = getattr(sys.modules.get("__main__"), "__file__", None)
-        own = {Path.cwd().resolve(), *([Path(main).resolve().parent] if main else [])}
+        own = {Path.cwd().resolve(), *script_folders()}
         out = []
         for entry in sys.path:
             if not entry or not os.path.exists(entry):

@@ -1071,16 +1071,14 @@ def test_a_virtual_environment_inside_the_course_keeps_its_site_packages(tmp_pat
 
 
 def test_the_folder_of_the_dlgrade_command_is_not_on_the_student_path(tmp_path, monkeypatch):
-    """Python puts the folder of the running command (a virtual environment's bin/) first on the judge's
-    path: is it left out of the student's (a NumPy-only view of it would hide the interpreter)?"""
-    import types
-
+    """Python puts the folder of the running command (a virtual environment's bin/, beside its python) first
+    on the judge's path: is it left out of the student's (a NumPy-only view of it would hide the interpreter)?"""
     bin_dir = tmp_path / "venv" / "bin"
     bin_dir.mkdir(parents=True)
-    (bin_dir / "dlgrade").write_text("")
+    (bin_dir / "python").symlink_to(sys.executable)
     other = tmp_path / "lib"
     other.mkdir()
-    monkeypatch.setitem(sys.modules, "__main__", types.SimpleNamespace(__file__=str(bin_dir / "dlgrade")))
+    monkeypatch.setattr(sys, "executable", str(bin_dir / "python"))
     assert child_path(monkeypatch, [bin_dir, other]) == [str(other.resolve())]
 
 
