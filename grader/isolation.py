@@ -21,8 +21,10 @@ built from scratch:
   ``/sys`` (see `cuda_devices`); no other sandbox does;
 * nothing else exists: not the course repository, the reference solutions, the
   hidden checks, other students' folders, or the results. A forbidden path
-  that happens to lie inside a bound folder (a virtual environment inside the
-  course, say) is covered by an empty tmpfs.
+  that happens to lie inside a bound folder (a course inside a folder of the
+  import path, say) is covered by an empty tmpfs, and so is this package when it
+  is installed (its folder in a bound site-packages). A virtual environment
+  inside the course is bound alone: the course around it shows nothing else.
 
 There is no network (a new network namespace has only a loopback that is
 down), and every process the student's code starts lives in the sandbox's PID
@@ -44,6 +46,7 @@ from pathlib import Path
 
 SANDBOX_ROOT = "/sandbox"  # inside: runtime/ (child.py, wire.py, trainers.py) and sub/ (the staged package)
 WORKDIR = "/tmp"  # inside: the private writable tmpfs
+GRADER = Path(__file__).resolve().parent  # this package: covered wherever a bound folder holds it (site-packages)
 
 MODES = ("auto", "bubblewrap", "rlimits")
 BUBBLEWRAP = "bubblewrap"
@@ -123,10 +126,13 @@ def bwrap_command(*, runtime: Path, sub: Path, sys_path: list[str], forbidden: l
     bound = python_paths(sys_path)
     for p in bound:
         cmd += ["--ro-bind", p, p]
+    # A forbidden folder inside a bound one, and the grader installed into a bound site-packages, are hidden
+    # under an empty tmpfs. (A course around a bound virtual environment is not bound: only the way to it is
+    # made.)
+    holders = [*bound, *(d for d in SYSTEM_DIRS if os.path.isdir(d) and not os.path.islink(d))]
     covered = []
-    for f in forbidden:  # a forbidden folder inside a bound one is hidden under an empty tmpfs
-        f = Path(f).resolve()
-        if f.is_dir() and any(str(f).startswith(b.rstrip("/") + "/") for b in bound):
+    for f in dict.fromkeys(Path(f).resolve() for f in [*forbidden, GRADER]):
+        if f.is_dir() and any(str(f).startswith(b.rstrip("/") + "/") for b in holders):
             cmd += ["--tmpfs", str(f), "--remount-ro", str(f)]
             covered.append(str(f) + "/")
     for folder, entries in (package_view or {}).items():  # after the binds that show the folder, before /proc

@@ -478,6 +478,46 @@ def remove_tree(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def installation_folders() -> list[Path]:
+    """The Python installation's own import folders (resolved): the standard library and the
+    site-packages folders of the interpreter's prefixes (a virtual environment's and the Python it
+    was made from) and of the user; and the folder this package was installed into, the one that
+    holds its ``dlgrade-*.dist-info`` (``pip install --target`` too; not a checkout of the course,
+    which an editable install's path entry names)."""
+    import site
+    import sysconfig
+
+    found = {*site.getsitepackages(), site.getusersitepackages()}
+    for base in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        paths = sysconfig.get_paths(vars={"base": base, "platbase": base, "installed_base": base,
+                                          "installed_platbase": base})
+        found.update(paths[name] for name in ("stdlib", "platstdlib", "purelib", "platlib"))
+    if any(HERE.parent.glob("dlgrade-*.dist-info")):
+        found.add(str(HERE.parent))
+    return sorted({Path(p).resolve() for p in found if p})
+
+
+def script_folders() -> set[Path]:
+    """Where the interpreter and the installed commands (``dlgrade``) live: the ``bin`` folder of the
+    interpreter as it was started (a virtual environment's) and the scripts folders of its prefixes and
+    of the user. Python puts a command's folder first on the import path when it runs the command."""
+    import sysconfig
+
+    found = {str(Path(sys.executable).parent)}
+    for base in {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}:
+        found.add(sysconfig.get_path("scripts", vars={"base": base, "platbase": base}))
+    try:
+        found.add(sysconfig.get_path("scripts", f"{os.name}_user"))
+    except KeyError:
+        pass
+    return {Path(p).resolve() for p in found if p}
+
+
+def _closest(path: Path, folders) -> int:
+    """How deep the deepest of `folders` that is `path` or holds it lies (its number of parts); -1: none."""
+    return max((len(f.parts) for f in folders if f == path or f in path.parents), default=-1)
+
+
 class Sandbox:
     """A staged copy of one submission and the fork server that runs it."""
 
@@ -508,6 +548,7 @@ class Sandbox:
         self._tmp: Path | None = None
         self._proc: subprocess.Popen | None = None
         self._control: socket.socket | None = None
+        self._errlog = None  # the server's stdout and stderr, read back when it does not start
         self._lock = threading.Lock()
         self._workers: list[Worker] = []  # to stop those still running at close()
         self._starting = False  # launched by start(wait=False), its "ready" not read yet
@@ -601,13 +642,19 @@ class Sandbox:
                 command = self._cgroup.prefix() + command
             bounded = self._cgroup is not None and "memory" in self._cgroup.limits
             self.memory_warning = CUDA_UNBOUNDED if self.device == CUDA and not bounded else ""
-        self._errlog = open(self._tmp / "server.log", "w+b")
-        self._proc = subprocess.Popen(
-            command, pass_fds=[child_end.fileno()], stdin=subprocess.DEVNULL, stdout=self._errlog,
-            stderr=self._errlog, cwd=self._tmp / "work", env=self._child_env(), start_new_session=True,
-        )
-        child_end.close()
+        # Whatever fails from here on, every descriptor opened here is closed (here, or by _stop_server).
         self._control = parent_end
+        try:
+            self._errlog = open(self._tmp / "server.log", "w+b")
+            self._proc = subprocess.Popen(
+                command, pass_fds=[child_end.fileno()], stdin=subprocess.DEVNULL, stdout=self._errlog,
+                stderr=self._errlog, cwd=self._tmp / "work", env=self._child_env(), start_new_session=True,
+            )
+        except OSError as e:
+            self._stop_server()
+            raise SandboxError(f"the sandbox process could not be started ({e})") from None
+        finally:
+            child_end.close()
         self._starting = True
         if wait:
             self._await_server()
@@ -630,17 +677,20 @@ class Sandbox:
         for worker in self._workers:  # before the control socket goes: kill() reaps through it
             worker.kill()
         self._workers = []
-        if self._proc is not None:
+        if self._control is not None:  # closed, not dropped: a late call on it fails with an OSError
             try:
                 self._control.close()
             except OSError:
                 pass
+        if self._proc is not None:
             try:
                 self._proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 self._kill_server()
             self._proc = None
+        if self._errlog is not None:
             self._errlog.close()
+            self._errlog = None
         if self._cgroup is not None:
             self._cgroup.remove()
             self._cgroup = None
@@ -703,14 +753,26 @@ class Sandbox:
                 os.close(folder)
 
     def _child_path(self) -> list[str]:
-        """The judge's import path minus the current folder, the course and this package."""
+        """The judge's import path minus the current folder, the folders of the interpreter and the
+        installed commands (`script_folders`: the ``dlgrade`` command's, which Python puts first on the
+        path; under bubblewrap a NumPy-only view of it would hide the interpreter), the course and this
+        package's own folder's parent (a checkout of the course, where an editable install points too).
+
+        An entry at or under one of those is dropped unless one of the Python installation's own
+        folders (`installation_folders`) holds it as closely: a virtual environment inside the course
+        keeps its site-packages, and a grader installed into a site-packages (beside NumPy) leaves that
+        folder on the path. Under bubblewrap the grader's own folder in it is covered
+        (`isolation.bwrap_command`); without bubblewrap student code can read it anyway, like any file."""
         banned = [*self.forbidden, HERE.parent]
+        installed = installation_folders()
+        own = {Path.cwd().resolve(), *script_folders()}
         out = []
         for entry in sys.path:
             if not entry or not os.path.exists(entry):
                 continue
             p = Path(entry).resolve()
-            if p == Path.cwd().resolve() or any(p == b or b in p.parents for b in banned):
+            barred = len(p.parts) if p in own else _closest(p, banned)
+            if barred >= 0 and _closest(p, installed) < barred:
                 continue
             out.append(str(p))
         return out
@@ -788,19 +850,23 @@ class Sandbox:
             "limits": worker_limits(self.limits, self.device, self.confined),
         }
         try:
-            with self._lock:
-                socket.send_fds(self._control, [json.dumps(spec).encode()], [rpc_child.fileno(), out_w])
-                reply = json.loads(self._control.recv(65536) or b"{}")
-        except (OSError, ValueError) as e:
-            raise SandboxError(f"the sandbox process stopped answering ({e})") from None
-        finally:
-            rpc_child.close()
-            os.close(out_w)
-        if "pid" not in reply:
+            try:
+                with self._lock:
+                    socket.send_fds(self._control, [json.dumps(spec).encode()], [rpc_child.fileno(), out_w])
+                    reply = json.loads(self._control.recv(65536) or b"{}")
+            except (OSError, ValueError) as e:
+                raise SandboxError(f"the sandbox process stopped answering ({e})") from None
+            finally:
+                rpc_child.close()
+                os.close(out_w)
+            if "pid" not in reply:
+                raise SandboxError("the sandbox process could not start a worker "
+                                   f"({reply.get('error', 'no reason given')})")
+            worker = Worker(self, int(reply["pid"]), rpc_parent, out_r)
+        except BaseException:  # the judge's ends too: a failed start leaves no descriptor open
             os.close(out_r)
             rpc_parent.close()
-            raise SandboxError(f"the sandbox process could not start a worker ({reply.get('error', 'no reason given')})")
-        worker = Worker(self, int(reply["pid"]), rpc_parent, out_r)
+            raise
         self._workers = [worker]
         return worker
 

@@ -212,6 +212,61 @@ def test_a_forbidden_folder_inside_a_bound_one_is_covered(tmp_path, monkeypatch)
     assert cmd[i - 1] == "--tmpfs" and cmd[i + 1: i + 3] == ["--remount-ro", str(course.resolve())]
 
 
+def covers(cmd: list[str], folder: Path) -> bool:
+    """Whether bwrap command `cmd` hides `folder` under an empty read-only tmpfs."""
+    f = str(folder.resolve())
+    return any(cmd[i:i + 4] == ["--tmpfs", f, "--remount-ro", f] for i in range(len(cmd)))
+
+
+def test_an_installed_grader_is_covered_and_a_checkout_is_not_bound(tmp_path, monkeypatch):
+    """Installed into a site-packages that the sandbox binds, is the grader's own folder covered? And from a
+    checkout (outside every bound folder), is it neither bound nor covered, since nothing shows it?"""
+    site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
+    (site / "grader").mkdir(parents=True)
+    monkeypatch.setattr(isolation, "python_paths", lambda sys_path: [str(tmp_path / "venv")])
+    monkeypatch.setattr(isolation, "GRADER", site / "grader")
+    assert covers(isolation.bwrap_command(runtime=tmp_path, sub=tmp_path, sys_path=[], forbidden=[], tmp_mb=1),
+                  site / "grader")
+    monkeypatch.setattr(isolation, "GRADER", tmp_path / "course" / "grader")
+    (tmp_path / "course" / "grader").mkdir(parents=True)
+    cmd = isolation.bwrap_command(runtime=tmp_path, sub=tmp_path, sys_path=[], forbidden=[], tmp_mb=1)
+    assert not any(str(tmp_path / "course") in a for a in cmd)
+
+
+def test_a_forbidden_folder_under_a_system_folder_is_covered(tmp_path):
+    """A grader or data installed under /usr (Debian's dist-packages) lies in a system folder bound whole:
+    is a forbidden folder there covered too?"""
+    inside = next(p for p in (Path("/usr/share"), Path("/usr/lib"), Path("/usr/bin")) if p.is_dir())
+    cmd = isolation.bwrap_command(runtime=tmp_path, sub=tmp_path, sys_path=[], forbidden=[inside], tmp_mb=1)
+    assert covers(cmd, inside)
+
+
+@needs_bwrap
+def test_a_virtual_environment_inside_the_course_shows_nothing_else_of_the_course(tmp_path, monkeypatch):
+    """With the Python installation in course/.venv (bound for the interpreter and its packages), can the
+    sandboxed process see the course's solutions, or the grader installed in the environment?"""
+    course = tmp_path / "course"
+    site = course / ".venv" / "lib" / "python3.11" / "site-packages"
+    (site / "grader").mkdir(parents=True)
+    (site / "grader" / "sandbox.py").write_text("")
+    (site / "numpy_stand_in.py").write_text("")
+    (course / "solutions" / "week1").mkdir(parents=True)
+    (course / "solutions" / "week1" / "optimizers.py").write_text("SECRET = 1\n")
+    (course / "assignments").mkdir()
+    monkeypatch.setattr(isolation, "GRADER", site / "grader")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    forbidden = [course, course / "solutions", course / "assignments"]
+    cmd = isolation.bwrap_command(runtime=empty, sub=empty, sys_path=[str(site)], forbidden=forbidden, tmp_mb=8)
+    script = ("import os, sys; c = sys.argv[1]; print(sorted(os.listdir(c)), os.path.exists(c + '/solutions'), "
+              "sorted(os.listdir(c + '/.venv/lib/python3.11/site-packages')), "
+              "os.listdir(c + '/.venv/lib/python3.11/site-packages/grader'))")
+    done = subprocess.run(cmd + [sys.executable, "-I", "-S", "-c", script, str(course.resolve())],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "['.venv'] False ['grader', 'numpy_stand_in.py'] []"
+
+
 def test_rlimits_mode_says_loudly_that_files_are_readable(tmp_path):
     """Does explicit rlimits mode run, and carry a warning that student code could read the grader's files?"""
     (tmp_path / "mod.py").write_text("def f():\n    return 1\n")

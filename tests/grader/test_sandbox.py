@@ -5,6 +5,9 @@ one of the sandbox's exceptions."""
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import sys
 import textwrap
 import time
 from pathlib import Path
@@ -14,9 +17,10 @@ import pytest
 
 import grader
 from grader import compare, isolation
+from grader import sandbox as sandbox_module
 from grader.registry import CheckFailed
-from grader.sandbox import (BadResult, Handle, Limits, NotImplementedYet, Sandbox, Session, StudentCrash,
-                            StudentError, StudentTimeout)
+from grader.sandbox import (BadResult, Handle, Limits, NotImplementedYet, Sandbox, SandboxError, Session,
+                            StudentCrash, StudentError, StudentTimeout)
 
 REPO = Path(grader.__file__).resolve().parent.parent
 FAST = dict(call_seconds=5, import_seconds=5, exercise_seconds=30, memory_mb=1024, cpu_seconds=60,
@@ -1057,3 +1061,109 @@ def test_sane_limits_are_accepted_and_every_week_rubric_is_valid():
     for name in WEEKS:
         if (REPO / "assignments" / name / "rubric.toml").is_file():
             Limits.from_rubric(Week.load(name, REPO).rubric)
+
+
+# -- the import path of the student's process, in every layout of an installation ------------------
+
+
+def child_path(monkeypatch, path: list[Path], forbidden=(), cwd: Path | None = None) -> list[str]:
+    """Sandbox._child_path with `path` as the judge's sys.path."""
+    sandbox_module.installation_folders()  # sysconfig loads its platform data now, from the real path
+    monkeypatch.setattr(sys, "path", [str(p) for p in path])
+    if cwd is not None:
+        monkeypatch.chdir(cwd)
+    return Sandbox(cwd or REPO, "pkg", [], forbidden=list(forbidden))._child_path()
+
+
+def test_an_installed_grader_leaves_its_site_packages_on_the_student_path(tmp_path, monkeypatch):
+    """Installed with pip, the grader's parent folder is a site-packages that holds NumPy too: does it stay on
+    the student's path, while a checkout of the course (an editable install's path entry) is dropped?"""
+    site = tmp_path / "venv" / "lib" / "python3.11" / "site-packages"
+    (site / "grader").mkdir(parents=True)
+    (site / "numpy").mkdir()
+    (site / "dlgrade-0.1.0.dist-info").mkdir()
+    course = tmp_path / "course"
+    course.mkdir()
+    monkeypatch.setattr(sandbox_module, "HERE", site / "grader")
+    assert child_path(monkeypatch, [site, course], forbidden=[course]) == [str(site.resolve())]
+
+
+def test_a_checkout_of_the_course_is_never_on_the_student_path(tmp_path, monkeypatch):
+    """Run from a checkout (no installed metadata beside the grader package), is the checkout dropped even
+    when the course is not named forbidden, and are folders inside it dropped too?"""
+    checkout = tmp_path / "course"
+    (checkout / "grader").mkdir(parents=True)
+    (checkout / "solutions").mkdir()
+    monkeypatch.setattr(sandbox_module, "HERE", checkout / "grader")
+    assert child_path(monkeypatch, [checkout, checkout / "solutions"]) == []
+
+
+def test_a_virtual_environment_inside_the_course_keeps_its_site_packages(tmp_path, monkeypatch):
+    """With the interpreter in course/.venv, is the environment's site-packages kept (NumPy is there) while
+    the course, its solutions and the current folder (the course) are dropped?"""
+    course = tmp_path / "course"
+    venv = course / ".venv"
+    site = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    site.mkdir(parents=True)
+    (course / "solutions").mkdir()
+    monkeypatch.setattr(sys, "prefix", str(venv))
+    monkeypatch.setattr(sys, "exec_prefix", str(venv))
+    assert sandbox_module.installation_folders().count(site.resolve()) == 1
+    forbidden = [course, course / "solutions", course / "assignments"]
+    assert child_path(monkeypatch, [course, site, course / "solutions"], forbidden, cwd=course) == [str(site.resolve())]
+
+
+def test_the_folder_of_the_dlgrade_command_is_not_on_the_student_path(tmp_path, monkeypatch):
+    """Python puts the folder of the running command (a virtual environment's bin/, beside its python) first
+    on the judge's path: is it left out of the student's (a NumPy-only view of it would hide the interpreter)?"""
+    bin_dir = tmp_path / "venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "python").symlink_to(sys.executable)
+    other = tmp_path / "lib"
+    other.mkdir()
+    monkeypatch.setattr(sys, "executable", str(bin_dir / "python"))
+    assert child_path(monkeypatch, [bin_dir, other]) == [str(other.resolve())]
+
+
+# -- descriptors -----------------------------------------------------------------------------------
+
+
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.parametrize("mode", ["bubblewrap", "rlimits"])
+def test_failed_server_and_worker_starts_leave_no_descriptor_open(tmp_path, monkeypatch, mode):
+    """When the fork server cannot start (it exits at once, or cannot be executed) or stops answering when
+    a worker is asked for, is every descriptor opened for it closed?"""
+    if mode == "bubblewrap" and not BWRAP_OK:
+        pytest.skip(BWRAP_WHY)
+    (tmp_path / "mod.py").write_text("def f():\n    return 1\n")
+    limits = Limits(**{**FAST, "isolation": mode})
+    before = open_descriptors()
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "executable", shutil.which("false"))
+        for _ in range(3):
+            with pytest.raises(SandboxError, match="did not start"):
+                Sandbox(tmp_path, "pkg", ["mod"], limits).start()
+    assert open_descriptors() == before
+    box = Sandbox(tmp_path, "pkg", ["mod"], limits)
+    box.start()
+    try:
+        os.killpg(box._proc.pid, signal.SIGKILL)
+        box._proc.wait()
+        for _ in range(3):  # the server is dead: asking it for a worker fails
+            with pytest.raises(SandboxError):
+                box._spawn_once()
+        box._stop_server()
+
+        def refuse(*args, **kwargs):
+            raise OSError("exec refused")
+
+        monkeypatch.setattr(sandbox_module.subprocess, "Popen", refuse)
+        for _ in range(3):
+            with pytest.raises(SandboxError, match="could not be started .*exec refused"):
+                box._start_server()
+    finally:
+        box.close()
+    assert open_descriptors() == before
