@@ -897,7 +897,8 @@ def summary_markdown(summary: dict) -> str:
             if ex["hints"]:
                 line += f" ({ex['hints'][0]['count']} of {ex['failed']})"
             if len(ex["hints"]) > 1:
-                line += "; then: " + ", ".join(f"{md_inline(h['hint'])} ({h['count']})" for h in ex["hints"][1:3])
+                line += "; then: " + ", ".join(f"{md_inline(h['hint'], line_start=False)} ({h['count']})"
+                                                 for h in ex["hints"][1:3])  # mid-line: "# of # wrong" stays as is
             out.append(line)
         out.append("")
         isolation = ", ".join(f"{md_inline(k)}: {v}" for k, v in summary["isolation"].items())

@@ -26,6 +26,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -42,7 +43,7 @@ EXIT_OK, EXIT_USAGE = 0, 2
 
 
 def _console() -> Console:
-    return Console(highlight=False)
+    return reports.make_console()
 
 
 def _limits(args, week: Week) -> Limits:
@@ -61,10 +62,23 @@ def _readable_dir(path: str) -> Path:
     return p
 
 
+def _status(console: Console, text: str | Text) -> None:
+    """Show what is being worked on: a status line that the next one overwrites on a terminal
+    (padded with spaces to the width, so a shorter line or the table that follows leaves nothing of
+    it), a plain line elsewhere (a log file keeps every one)."""
+    text = text if isinstance(text, Text) else Text(text, style="dim")
+    if console.is_terminal:
+        text = text.copy()
+        text.truncate(max(console.width - 1, 1), pad=True)
+        console.print(text, end="\r", no_wrap=True, overflow="crop")
+    else:
+        console.print(text, soft_wrap=True)
+
+
 def _progress(console: Console):
+    """Which exercise is being graded: one line per exercise, a status line on a terminal."""
     def show(exercise, n, total):
-        if console.is_terminal:
-            console.print(Text(f"grading {reports.printable(exercise)} ({n + 1}/{total})…", style="dim"), end="\r")
+        _status(console, f"grading {reports.printable(exercise)} ({n + 1}/{total})…")
     return show
 
 
@@ -118,12 +132,25 @@ def training_line(exercise: str, info) -> Text | None:
     return Text(f"{reports.printable(exercise)}: {', '.join(parts) or 'training'}", style="dim")
 
 
-def _training_progress(console: Console):
-    """A status line for long training runs: epoch, loss, elapsed time."""
+TRAINING_LINE_EVERY = 30.0  # seconds between two training lines where the output is not a terminal
+
+
+def _training_progress(console: Console, clock=time.monotonic):
+    """The progress of long training runs (epoch, loss, elapsed time): every report on a
+    terminal's status line; elsewhere (a log) a line at most every `TRAINING_LINE_EVERY` seconds,
+    so that a long run shows it is alive without flooding the log."""
+    last: list[float] = []
+
     def show(exercise, info):
         line = training_line(exercise, info)
-        if console.is_terminal and line is not None:
-            console.print(line, end="\r")
+        if line is None:
+            return
+        if not console.is_terminal:
+            now = clock()
+            if last and now - last[0] < TRAINING_LINE_EVERY:
+                return
+            last[:] = [now]
+        _status(console, line)
     return show
 
 
@@ -299,6 +326,8 @@ def apply_known_bad(week: Week, patch: Path, dest: Path) -> Path:
 
 
 def cmd_demo(args) -> int:
+    """Grade each week's bundled examples, saying which one is being graded, and print each week's
+    table as soon as the week is done."""
     from rich.table import Table
 
     console = _console()
@@ -306,31 +335,43 @@ def cmd_demo(args) -> int:
     for name in weeks:
         week = Week.load(name, args.course)
         table = Table(title=f"{week.name}: bundled example submissions", title_justify="left")
-        table.add_column("submission", no_wrap=True)
-        table.add_column("score")
-        table.add_column("feedback on the first exercise that lost points")
+        table.add_column("submission", overflow="fold", max_width=32)  # long file names fold
+        table.add_column("score", no_wrap=True)
+        table.add_column("feedback on the first exercise that lost points", ratio=1, min_width=30)
         with tempfile.TemporaryDirectory(prefix="dlgrade-demo-") as tmp:
-            for label, folder, only in example_submissions(week, Path(tmp)):
-                result = grade_submission(week, folder, device=args.device, limits=_limits(args, week), only=only)
-                score = f"{result.score:g} / {result.max_score:g}" + (f"\n{', '.join(sorted(only))}" if only else "")
-                table.add_row(label, score, Text(reports.printable(_first_feedback(result))))
+            subs = example_submissions(week, Path(tmp))
+            for i, (label, folder, only) in enumerate(subs, 1):
+                doing = f"{week.name.split('_')[0]}: grading {label} ({i}/{len(subs)})"
+                _status(console, doing + "…")
+
+                def show(exercise, n, total, doing=doing):
+                    if console.is_terminal:  # a log gets one line per submission
+                        _status(console, f"{doing}: {reports.printable(exercise)} ({n + 1}/{total})…")
+
+                result = grade_submission(week, folder, device=args.device, limits=_limits(args, week), only=only,
+                                          progress=show)
+                result.submission = label
+                graded = Text(reports.printable(label))
+                if only:  # a known bug is graded on the exercises it costs
+                    graded.append(f"\n{', '.join(sorted(only))}", style="dim")
+                table.add_row(graded, f"{result.score:g} / {result.max_score:g}",
+                              Text(" ".join(_first_feedback(result).split())))
                 if args.verbose:
-                    reports.render_table(result, console)
+                    reports.render_table(result, console, verbose=True)
         console.print(table)
     return EXIT_OK
 
 
 def _first_feedback(result) -> str:
+    """The demo's feedback cell: the first exercise that lost points and its `key_feedback`."""
     lost = [e for e in result.exercises() if e.score < e.max_score]
     if not lost:
         return "-"
     if all(e.status == NOT_IMPLEMENTED for e in lost):
         return f"{len(lost)} exercises: not implemented yet"
     first = lost[0]
-    check = next(c for c in first.checks if c.score < c.max_score)
-    text = reports.truncate(" ".join(check.output.split()), 420)
     more = f" (and {len(lost) - 1} more exercises)" if len(lost) > 1 else ""
-    return f"{first.id}: {text}{more}"
+    return f"{reports.printable(first.id)}: {reports.key_feedback(first, limit=420)}{more}"
 
 
 def add_isolation_option(parser, whole_class: bool = False) -> None:

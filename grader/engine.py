@@ -29,7 +29,7 @@ from .isolation import memory_cgroup_available, resolve_mode
 from .registry import Check, CheckFailed, Partial, Reference, ReferenceUnavailable, load_checks
 from .sandbox import (BadResult, ForbiddenLibrary, Limits, NotImplementedYet, Sandbox, SandboxError, Session,
                       StudentCrash, StudentError, StudentProblem, StudentTimeout)
-from .report import render_failure
+from .report import render_failure, submission_label
 from .scoring import ERROR, FAILED, NOT_IMPLEMENTED, PASSED, PUBLIC, TIMEOUT, CheckResult, GradeReport
 
 CLOCK = time.monotonic
@@ -124,7 +124,7 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
     exercises = [e for e in ordered_exercises(week, checks) if only is None or e in only]
     if only is not None and set(only) - set(exercises):
         raise ValueError(f"no checks for {', '.join(sorted(set(only) - set(exercises)))} in {week.name}")
-    report = GradeReport(week=week.name, submission=submission_dir.name or str(submission_dir), results=[], mode=mode)
+    report = GradeReport(week=week.name, submission=submission_label(submission_dir, week.name), results=[], mode=mode)
     # The course, and the data sets libraries ship (a copy of the digits must not be at hand).
     forbidden = [week.root, week.root / "solutions", week.root / "assignments", *heldout.shipped_data_dirs()]
     preload = tuple(week.rubric["week"].get("preload", ["numpy"]))

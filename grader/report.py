@@ -37,7 +37,12 @@ from .scoring import (
 
 MAX_OUTPUT = 2000
 TRUNCATED = "… (truncated)"
-REASON_WIDTH = 120
+# Without -v, each exercise that lost points shows this much of its first failing check's output.
+FEEDBACK_LIMIT = 600
+FEEDBACK_LINES = 4
+MORE_HINT = "-v for the full feedback"
+# Where the output is not a terminal (a file, a pipe, a CI log) and COLUMNS does not say.
+NON_TERMINAL_WIDTH = 120
 
 # What students read for each internal status; the vocabulary itself stays fixed.
 STATUS_LABELS = {NOT_IMPLEMENTED: "not implemented yet"}
@@ -134,21 +139,50 @@ def render_failure(message: str, mistake: str | None) -> str:
     return f"{message}{'' if message.endswith(('.', '!', '?')) else '.'} {sentence}"
 
 
-def _reason(ex: ExerciseSummary) -> str:
-    """The first not-fully-passed check's known mistake if it has one, else the first
-    line of its output, cut short."""
-    for r in ex.checks:
-        if _fully_passed(r):
-            continue
-        text = clean_output(r.output)
-        lines = [line.strip() for line in text.splitlines() if line.strip()]
-        reason = lines[0] if lines else f"{printable(r.name)}: {status_label(r.status)}"
-        if r.mistake:
-            reason = printable(DIAGNOSIS.format(label=r.mistake))
-        if len(reason) > REASON_WIDTH:
-            reason = reason[: REASON_WIDTH - 1] + "…"
-        return reason
-    return ""
+def _lost_checks(ex: ExerciseSummary) -> list[CheckResult]:
+    return [r for r in ex.checks if not _fully_passed(r)]
+
+
+def shorten(text: str, limit: int) -> tuple[str, bool]:
+    """`text` cut to at most about `limit` characters at a word boundary (a word longer than
+    half the limit is cut inside), and whether anything was cut."""
+    if len(text) <= limit:
+        return text, False
+    cut = text[:limit]
+    space = max(cut.rfind(" "), cut.rfind("\n"))
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(), True
+
+
+def key_feedback(ex: ExerciseSummary, limit: int = FEEDBACK_LIMIT) -> str:
+    """What an exercise that lost points shows without ``-v``: the output of its first check
+    that did not fully pass (at most `FEEDBACK_LINES` lines and about `limit` characters, cut
+    between words), with the known mistake it was recognised as kept even when the message is
+    cut, and a hint naming ``-v`` whenever something was left out (the rest of the output, or
+    other checks that lost points). Printable text; "" for an exercise that lost nothing."""
+    lost = _lost_checks(ex)
+    if not lost:
+        return ""
+    first = lost[0]
+    output = "\n".join(line.rstrip() for line in clean_output(first.output).strip("\n").splitlines())
+    if not output.strip():
+        output = f"{printable(first.name)}: {status_label(first.status)}."
+    diagnosis = printable(DIAGNOSIS.format(label=first.mistake)) if first.mistake else ""
+    body = output[: -len(diagnosis)].rstrip() if diagnosis and output.endswith(diagnosis) else output
+    lines = body.splitlines()
+    shown, cut = shorten("\n".join(lines[:FEEDBACK_LINES]), max(limit - len(diagnosis), limit // 2))
+    cut = cut or len(lines) > FEEDBACK_LINES
+    if cut:
+        shown += " …"
+    if diagnosis:
+        shown += f"{'' if shown.endswith(('.', '!', '?', '…')) else '.'} {diagnosis}"
+    more = len(lost) - 1
+    if more:
+        shown += f" ({'… ' if cut else ''}{more} more check{'s' if more > 1 else ''} lost points: {MORE_HINT})"
+    elif cut:
+        shown += f" ({MORE_HINT})"
+    return shown
 
 
 def _short_week(week: str) -> str:
@@ -163,20 +197,45 @@ def _status_text(status: str) -> Text:
     return Text(status_label(status), style=STATUS_STYLES.get(status, ""))
 
 
+def make_console(**kwargs) -> Console:
+    """A `rich.console.Console` for reports (no highlighting). Where the output is not a terminal (a file,
+    a pipe, a CI log) and neither `kwargs` nor the COLUMNS variable give a width, it is
+    `NON_TERMINAL_WIDTH` columns rather than rich's 80, so that tables keep readable columns."""
+    console = Console(highlight=False, **kwargs)
+    if "width" not in kwargs and not console.is_terminal and not console.is_jupyter \
+            and not os.environ.get("COLUMNS", "").strip().isdigit():
+        console.width = NON_TERMINAL_WIDTH
+    return console
+
+
+def submission_label(folder: str | os.PathLike, week: str) -> str:
+    """The name a report gives the submission in `folder`: the folder's name, or its parent's when the
+    folder is the week's own (``alice/week1_linear_models`` is alice's; so is ``./week1`` in a student's
+    folder), so that a report's title names whose work it is rather than the week twice."""
+    path = Path(os.path.abspath(folder))
+    if path.name in (week, _short_week(week)) and path.parent.name:
+        path = path.parent
+    return path.name or str(path)
+
+
 def render_table(report: GradeReport, console: Console | None = None, verbose: bool = False) -> None:
-    """Print the per-exercise table, the total and the report's notes.
+    """Print the per-exercise table, the feedback of each exercise that lost points, the total and the
+    report's notes.
 
     Args:
         report: the grading run to show.
-        console: where to print; a fresh `rich.console.Console` when None. Without
-            colour (``no_color``, or not a terminal) the statuses are still spelled out.
-        verbose: also list every check under its exercise with its full output.
+        console: where to print; `make_console()` when None. Without colour (``no_color``, or
+            not a terminal) the statuses are still spelled out.
+        verbose: list every check under its exercise with its full output, instead of the
+            feedback of each exercise that lost points (`key_feedback`).
 
+    The table has short columns only; feedback goes below it as paragraphs that wrap at the
+    console's width, so that no message is squeezed into a narrow column or cut without a hint.
     Student-controlled text is only ever passed to rich as `Text`, never as a markup
     string, so "[bold]" or ":smile:" in a message is shown as typed (the same effect as
     `rich.markup.escape`, without emoji codes or highlighting either).
     """
-    console = console or Console()
+    console = console or make_console()
     title = f"{report.week} · {report.submission}"
     if report.mode == "check":
         title += " · public checks only"
@@ -184,19 +243,14 @@ def render_table(report: GradeReport, console: Console | None = None, verbose: b
     table.add_column("Exercise", no_wrap=True)
     table.add_column("Status", no_wrap=True)
     table.add_column("Points", justify="right", no_wrap=True)
-    table.add_column("Reason", overflow="fold")
-    for ex in report.exercises():
-        table.add_row(
-            Text(printable(ex.id)),
-            _status_text(ex.status),
-            Text(_points(ex)),
-            Text("" if _fully_passed(ex) else _reason(ex), style="dim"),
-        )
+    exercises = report.exercises()
+    for ex in exercises:
+        table.add_row(Text(printable(ex.id)), _status_text(ex.status), Text(_points(ex)))
     console.print(table)
 
     if verbose:
-        for ex in report.exercises():
-            console.print(Text.assemble((printable(ex.id), "bold"), "  ", _status_text(ex.status), f"  {_points(ex)}"))
+        for ex in exercises:
+            console.print(_exercise_heading(ex))
             for r in ex.checks:
                 line = Text.assemble("  ", _status_text(r.status), f"  {_points(r)}  ", printable(r.name))
                 if r.visibility != PUBLIC:
@@ -205,11 +259,24 @@ def render_table(report: GradeReport, console: Console | None = None, verbose: b
                 if r.output:
                     console.print(Padding(Text(clean_output(r.output)), (0, 0, 0, 6)))
         console.print()
+    else:
+        lost = [ex for ex in exercises if not _fully_passed(ex)]
+        if lost:
+            console.print(Text("Feedback on the exercises that lost points:", style="bold"))
+        for ex in lost:
+            console.print(_exercise_heading(ex))
+            console.print(Padding(Text(key_feedback(ex)), (0, 0, 0, 2), expand=False))
+        if lost:
+            console.print()
 
     console.print(Text(total_line(report), style="bold"))
     for note in [*report.notes, *report.instructor_notes]:  # the terminal is the instructor's (or the student's own)
         loud = note.startswith("WARNING")
         console.print(Text.assemble(("Note: ", "bold red" if loud else "yellow"), (printable(note), "bold red" if loud else "")))
+
+
+def _exercise_heading(ex: ExerciseSummary) -> Text:
+    return Text.assemble((printable(ex.id), "bold"), "  ", _status_text(ex.status), f"  {_points(ex)}")
 
 
 # ---------------------------------------------------------------------- Gradescope
@@ -357,13 +424,27 @@ def validate_gradescope(data: dict) -> list[str]:
 # ------------------------------------------------------------------------ Markdown
 
 # Underscores inside a word cannot start emphasis (CommonMark), so week1_linear_models
-# stays readable; every other special character is escaped wherever it appears.
-_MD_SPECIAL = re.compile(r"([\\`*\[\]<>&|~$#]|(?<![^\W_])_|_(?![^\W_]))")
+# stays readable; every other inline special character is escaped wherever it appears. "#" is
+# special only where it starts a heading or closes one (a run at the end of a heading), and "-",
+# "+" and "1." only where they start a list item or a rule: those are escaped there alone, so that
+# a hint such as "got #, expected #" (numbers normalised away) reads as it is in summary.md too.
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>&|~$]|(?<![^\W_])_|_(?![^\W_]))")
+_MD_LINE_START = re.compile(r"^(?:#{1,6}(?=\s|$)|[-+](?=[\s-]|$)|\d{1,9}[.)](?=\s|$))")
+_MD_CLOSING_HASHES = re.compile(r"(?:(?<= )|^)(#)(?=#*$)")
 
 
-def md_inline(text: str) -> str:
-    """One line of text that Markdown shows literally (every special character escaped)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(printable(text).split()))
+def md_inline(text: str, line_start: bool = True, heading_end: bool = False) -> str:
+    """One line of text that Markdown shows literally: every inline special character escaped;
+    with `line_start` (text that may begin a line, or a list item's content), also a heading,
+    list or rule marker at its start; with `heading_end` (text that ends a heading line), also a
+    closing run of "#" at its end."""
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(printable(text).split()))
+    m = _MD_LINE_START.match(text) if line_start else None
+    if m:  # the marker's last character: "\\# ", "\\- ", "1\\. "
+        text = text[:m.end() - 1] + "\\" + text[m.end() - 1:]
+    if heading_end:
+        text = _MD_CLOSING_HASHES.sub(r"\\\1", text)
+    return text
 
 
 def md_code(text: str, in_table: bool = False) -> str:
@@ -385,7 +466,7 @@ def md_fence(text: str, info: str = "text") -> str:
 
 
 def _md_check(r: CheckResult) -> list[str]:
-    heading = f"### {md_inline(r.name)}"
+    heading = f"### {md_inline(r.name, heading_end=True)}"
     if r.visibility != PUBLIC:
         heading += " (hidden check)"
     lead = f"**{status_label(r.status)}** ({_points(r)} points)"
@@ -394,7 +475,7 @@ def _md_check(r: CheckResult) -> list[str]:
         return [heading, "", lead + ".", ""]
     if len(output.splitlines()) == 1:
         # On the same line as the lead, so the text cannot start a heading or a list.
-        return [heading, "", f"{lead}: {md_inline(output)}", ""]
+        return [heading, "", f"{lead}: {md_inline(output, line_start=False)}", ""]
     return [heading, "", lead + ":", "", md_fence(output), ""]
 
 
@@ -402,12 +483,13 @@ def to_markdown(report: GradeReport) -> str:
     """Feedback for one student: total, a table of exercises, then each exercise that
     is not fully passed with its failing checks' outputs, and what to do next."""
     check_cmd = md_code(f"dlgrade check {_short_week(report.week)}")
-    lines = [f"# Feedback for {md_inline(report.week)}: {md_inline(report.submission)}", ""]
+    lines = [f"# Feedback for {md_inline(report.week, line_start=False)}: "
+             f"{md_inline(report.submission, line_start=False, heading_end=True)}", ""]
     if report.mode == "check":
         lines += ["Self-check: public checks only.", ""]
     lines += [f"**{total_line(report)}**", ""]
     for note in report.notes:
-        lines.append(f"- Note: {md_inline(note)}")
+        lines.append(f"- Note: {md_inline(note, line_start=False)}")
     if report.notes:
         lines.append("")
 

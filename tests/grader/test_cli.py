@@ -309,3 +309,104 @@ def test_progress_reports_are_numbers_or_nothing(raw, expected):
     else:
         assert info == expected
         assert info is None or all(type(v) in (int, float) for v in info.values())
+
+
+# ------------------------------------------------------- what the terminal and logs show
+
+LONG_FEEDBACK = ("after step 3, parameter 0 (the weights of the first layer), index (12, 7): got 0.41237, expected "
+                 "-0.39815; the update has the wrong sign, so the loss grows instead of shrinking. Check that the "
+                 "gradient is subtracted and that the momentum buffer starts at zero.")
+
+
+def fake_grading(calls):
+    """A stand-in for grade_submission that answers at once: one exercise lost points with LONG_FEEDBACK."""
+    from grader.scoring import CheckResult, GradeReport
+
+    def grade(week, folder, **kwargs):
+        calls.append(folder)
+        if kwargs.get("progress"):
+            kwargs["progress"]("week1.adam", 0, 1)
+        return GradeReport(week.name, folder.name, [CheckResult("week1.sgd", "update", "passed", 2, 2),
+                                                    CheckResult("week1.adam", "steps", "failed", 0, 3, LONG_FEEDBACK)])
+    return grade
+
+
+def test_demo_says_what_it_grades_and_prints_each_week_when_it_is_done(monkeypatch, capsys):
+    """Written to a log, does `dlgrade demo` print a line before each submission it grades ("week1: grading
+    reference (1/N)…"), one per submission, and each week's table before the next week starts?"""
+    from grader import cli
+
+    calls = []
+    monkeypatch.setattr(cli, "grade_submission", fake_grading(calls))
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert main(["demo", "week1", "week2"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    started = [line for line in lines if ": grading " in line]
+    assert len(started) == len(calls) > 4
+    n1 = sum(1 for line in started if line.startswith("week1: "))
+    assert started[0] == f"week1: grading reference (1/{n1})…"
+    assert started[1] == f"week1: grading blank template (2/{n1})…"
+    assert started[n1].startswith("week2: grading reference (1/")
+    assert "week1.adam (1/1)" not in out  # a log gets one line per submission, not per exercise
+    assert out.index("week1_linear_models: bundled example submissions") < out.index("week2: grading reference")
+    assert out.index(f"week1: grading reference (1/{n1})") < out.index("week1_linear_models: bundled example")
+
+
+def test_demo_feedback_column_is_readable_in_a_log_file(monkeypatch, capsys):
+    """In a log file, is the demo's feedback column wide (not 13 characters) and the message whole in it?"""
+    from grader import cli
+
+    monkeypatch.setattr(cli, "grade_submission", fake_grading([]))
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert main(["demo", "week1"]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split("│") for line in out.splitlines() if line.startswith("│")]
+    first = [cells for cells in rows][: next(i for i, cells in enumerate(rows[1:], 1) if cells[1].strip())]
+    feedback = " ".join(cells[3].strip() for cells in first)
+    assert feedback == f"week1.adam: {LONG_FEEDBACK}"
+    assert min(len(cells[3]) for cells in rows) >= 50
+    assert max(len(line) for line in out.splitlines()) <= 120
+
+
+def test_progress_shows_in_a_log_without_flooding_it():
+    """Outside a terminal, is there one line per exercise started and at most one training line every
+    30 s; on a terminal, one status line per report, overwritten by the next?"""
+    import io
+    import re
+
+    from rich.console import Console
+
+    from grader import cli
+
+    log = io.StringIO()
+    console = Console(file=log, width=100)
+    now = [0.0]
+    progress, training = cli._progress(console), cli._training_progress(console, clock=lambda: now[0])
+    progress("week2.train_mlp", 3, 12)
+    for t in (0.0, 1.0, 29.0, 31.0, 40.0):
+        now[0] = t
+        training("week2.train_mlp", {"epoch": int(t), "epochs": 50, "loss": 0.5})
+    assert log.getvalue().splitlines() == ["grading week2.train_mlp (4/12)…",
+                                           "week2.train_mlp: training epoch 0/50, loss 0.5000",
+                                           "week2.train_mlp: training epoch 31/50, loss 0.5000"]
+    tty = io.StringIO()
+    console = Console(file=tty, width=60, force_terminal=True, no_color=True)
+    training = cli._training_progress(console, clock=lambda: 0.0)
+    for epoch in range(3):
+        training("week2.train_mlp", {"epoch": epoch})
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", tty.getvalue()).split("\r")
+    assert len(shown) == 4 and shown[-1] == ""
+    assert all(len(s) == 59 for s in shown[:3])  # padded: a shorter line leaves nothing behind
+
+
+def test_check_names_the_students_folder_not_the_week_twice(tmp_path, capsys):
+    """Checking alice/week1_linear_models, does the title name alice rather than the week a second time?"""
+    import shutil
+
+    sub = tmp_path / "alice" / "week1_linear_models"
+    shutil.copytree(BLANK, sub)
+    assert main(["check", "week1", str(sub), "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "week1_linear_models · alice · public checks only" in out
+    assert "week1_linear_models · week1_linear_models" not in out

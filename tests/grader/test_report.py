@@ -93,30 +93,107 @@ def test_total_line_matches_the_documented_format():
     assert "Total: 0 / 0\n" in table_text(GradeReport("week1", "s", []))
 
 
-def test_table_reason_is_first_line_of_first_failing_check_and_only_for_unfinished_exercises():
-    """Does a row give a one-line reason only when its exercise lost points, taken from the first failing check?"""
+def feedback_of(text: str) -> str:
+    """The part of a rendered table below the table itself: the feedback section."""
+    return text.split("└", 1)[1].split("\n", 1)[1].split("\nTotal:")[0]
+
+
+def test_table_has_no_reason_column_and_feedback_below_only_for_unfinished_exercises():
+    """Is the table made of short columns only, and is the feedback of each exercise that lost points
+    printed below it, from its first failing check, while a fully passed exercise has none?"""
     text = table_text(make_report())
-    sgd_row = next(line for line in text.splitlines() if "week1.sgd" in line)
-    assert sgd_row.rstrip(" │").endswith("2/2")
-    assert "no answer within 10 s" in text
-    assert "13 of 20 cases wrong" in text
-    assert "case 0: ..." not in text  # second line: only in verbose mode
-    assert "week1.ridge is not implemented yet" in text
-    adam_row = next(line for line in text.splitlines() if "week1.adam" in line)
-    assert "step 3, parameter 0" in adam_row
+    table = text.split("└")[0]
+    assert "Reason" not in table and "no answer within 10 s" not in table
+    below = feedback_of(text)
+    assert "week1.sgd" not in below  # passed
+    assert "matches the update rule" not in below
+    assert "week1.adam  failed  1/4\n  " + ADAM_HINT in below
+    assert "no answer within 10 s" in below
+    assert "13 of 20 cases wrong\n  case 0: ..." in below  # a short multi-line message is whole
+    assert "week1.ridge is not implemented yet" in below
+    assert "-v for the full feedback" not in below  # nothing was left out
 
 
-def test_table_reason_is_cut_short_and_prefers_the_diagnosis():
-    """Is a long reason cut with an ellipsis, and does a named known mistake come first in it?"""
-    long = CheckResult("week1.sgd", "matches torch", FAILED, 0, 1, "x" * 500)
+LONG_MESSAGE = ("after step 3, parameter 0 (the weights of the first layer), index (12, 7): got 0.41237, expected "
+                "-0.39815; the update has the wrong sign, so the loss grows instead of shrinking. Check that the "
+                "gradient is subtracted (w -= lr * grad), that the learning rate is the one you were given, and "
+                "that the momentum buffer starts at zero for every parameter.")
+
+
+def test_long_message_is_readable_in_full_in_a_log_file():
+    """Written to a file at 80 columns (rich's default), is a long message shown whole, wrapped between
+    words, with no ellipsis, instead of being cut in a narrow column ("expected -0…")?"""
+    file = io.StringIO()
+    render_table(one_check(LONG_MESSAGE), Console(file=file, width=80))
+    out = file.getvalue()
+    assert not Console(file=io.StringIO()).is_terminal
+    below = feedback_of(out)
+    assert " ".join(below.split()) == ("Feedback on the exercises that lost points: week1.adam failed 0/1 "
+                                       + LONG_MESSAGE)
+    assert "…" not in out
+    assert all(len(line) <= 80 for line in out.splitlines())
+    assert "expected\n  -0.39815" in below or "expected -0.39815" in below  # never cut inside a word
+
+
+def test_cut_feedback_keeps_the_diagnosis_and_says_how_to_see_the_rest():
+    """When a message is too long (or too many lines) to show whole, is it cut between words with a hint
+    naming -v, and is the known mistake it was recognised as still shown?"""
+    words = " ".join(f"value{i}" for i in range(400))
     named = CheckResult("week1.adam", "matches torch", FAILED, 0, 1,
-                        "after step 1, parameter 0, index (2,): got 0.49, expected 0.38. "
-                        "This is exactly what Adam without bias correction gives.",
+                        f"{words}. This is exactly what Adam without bias correction gives.",
                         mistake="Adam without bias correction")
-    text = table_text(GradeReport("week1_linear_models", "s", [long, named]))
-    assert "…" in text and "x" * 200 not in text
-    adam_row = next(line for line in text.splitlines() if "week1.adam" in line)
-    assert "This is exactly what Adam" in adam_row
+    below = feedback_of(table_text(GradeReport("week1_linear_models", "s", [named])))
+    flat = " ".join(below.split())
+    assert "value0 value1" in flat and "value399" not in flat
+    assert re.search(r"value\d+ … This is exactly what Adam without bias correction gives\. "
+                     r"\(-v for the full feedback\)$", flat), flat
+    lines = "\n".join(f"line {i}" for i in range(10))
+    below = feedback_of(table_text(one_check(lines)))
+    assert "line 3" in below and "line 4" not in below
+    assert "line 3 … (-v for the full feedback)" in below
+
+
+def test_feedback_says_when_other_checks_of_the_exercise_lost_points():
+    """Does the feedback of an exercise say how many of its other checks lost points, and point to -v?"""
+    results = [CheckResult("week1.adam", "a", FAILED, 0, 1, "first problem"),
+               CheckResult("week1.adam", "b", FAILED, 0, 1, "second problem"),
+               CheckResult("week1.adam", "c", "error", 0, 1, "third problem")]
+    below = feedback_of(table_text(GradeReport("week1", "s", results)))
+    assert "first problem (2 more checks lost points: -v for the full feedback)" in below
+    assert "second problem" not in below
+
+
+@pytest.mark.parametrize("text, limit, expected", [
+    ("short", 10, ("short", False)),
+    ("expected -0.39815 here", 14, ("expected", True)),
+    ("x" * 30, 10, ("x" * 10, True)),  # one long word: cut inside it
+])
+def test_shorten_cuts_between_words(text, limit, expected):
+    """Is text cut at the last space before the limit (inside a word only when one word is most of it)?"""
+    assert rp.shorten(text, limit) == expected
+
+
+def test_console_outside_a_terminal_is_wide_unless_columns_says(monkeypatch):
+    """Writing to a file or a pipe, is the console 120 columns wide rather than rich's 80, unless COLUMNS or
+    the caller sets the width?"""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert rp.make_console(file=io.StringIO()).width == rp.NON_TERMINAL_WIDTH == 120
+    assert rp.make_console(file=io.StringIO(), width=70).width == 70
+    monkeypatch.setenv("COLUMNS", "90")
+    assert rp.make_console(file=io.StringIO()).width == 90
+
+
+@pytest.mark.parametrize("folder, label", [
+    ("/x/submissions/alice", "alice"),
+    ("/x/submissions/alice/week1_linear_models", "alice"),
+    ("/x/alice/week1", "alice"),
+    ("/autograder/submission", "submission"),
+    ("/x/solutions/week1_linear_models", "solutions"),
+    ("/week1_linear_models", "week1_linear_models"),
+])
+def test_submission_label_names_the_student_not_the_week(folder, label):
+    """Is a submission named after its folder, or the folder above when the folder is the week's own?"""
+    assert rp.submission_label(folder, "week1_linear_models") == label
 
 
 def test_table_shows_student_markup_literally():
@@ -362,6 +439,70 @@ def test_markdown_escapes_single_line_output():
     md = to_markdown(one_check("<img src=x onerror=alert(1)> **bold** [link](http://x) | `code`"))
     assert not re.search(r"(?<!\\)[<>*\[\]`|]", md.split("points): ")[1].splitlines()[0])
     assert "\\<img src=x onerror=alert(1)\\> \\*\\*bold\\*\\* \\[link\\](http://x) \\| \\`code\\`" in md
+
+
+def html(md: str) -> str:
+    from markdown_it import MarkdownIt  # CommonMark; rich depends on it
+
+    return MarkdownIt("commonmark").render(md)
+
+
+@pytest.mark.parametrize("text, line_start, shown", [
+    ("got #, expected # (case #)", True, "got #, expected # (case #)"),  # "#" mid-line is plain text
+    ("# of # cases wrong", True, "\\# of # cases wrong"),  # would start a heading
+    ("# of # cases wrong", False, "# of # cases wrong"),  # not at the start of a line
+    ("- item", True, "\\- item"),
+    ("1. first", True, "1\\. first"),
+    ("1.5 is the step", True, "1.5 is the step"),
+    ("-0.5 is the loss", True, "-0.5 is the loss"),
+    ("week1_linear_models", True, "week1_linear_models"),
+])
+def test_md_inline_escapes_block_markers_only_where_they_start_a_line(text, line_start, shown):
+    """Is "#" (and a list marker) escaped only where it could open a block, so that hints with numbers
+    normalised to "#" are not littered with backslashes?"""
+    assert rp.md_inline(text, line_start=line_start) == shown
+
+
+@pytest.mark.parametrize("text", ["# Heading", "## x", "- item", "+ item", "1. first", "3) third", "---", "> quote",
+                                  "#", "<b>x</b>", "**bold**", "[a](http://x)"])
+def test_md_inline_text_opens_no_block_in_a_list_item_or_a_heading(text):
+    """Put where a list item's text or a heading's last words go, does a student's text stay a plain paragraph
+    of literal text (no heading, nested list, rule or quote)?"""
+    item = html(f"- {rp.md_inline(text)}\n")
+    assert item.count("<li>") == 1 and not re.search(r"<(h\d|ol|blockquote|hr|strong|a|b)\b", item), item
+    heading = html(f"# Feedback for week1: {rp.md_inline(text, line_start=False, heading_end=True)}\n")
+    assert heading.count("<h1>") == 1 and not re.search(r"<(strong|a|b)\b", heading), heading
+    assert html(f"# a {rp.md_inline('#', False, True)}\n") == "<h1>a #</h1>\n"  # not a closing sequence
+
+
+def test_summary_md_shows_normalised_numbers_without_backslashes():
+    """Does summary.md show hints such as "got #, expected #" as they are (no "\\#"), while a student-controlled
+    string that would open a heading, a list or a link is still escaped?"""
+    from grader import batch
+
+    def meta(student, hint):
+        return {"student": student, "score": 0, "max_score": 3, "isolation": "bubblewrap", "notes": [],
+                "exercises": [{"id": "week1.adam", "score": 0, "max_score": 3, "status": "failed", "hint": hint}]}
+
+    hints = ["# of # cases wrong"] * 3 + ["got #, expected # at (#, #)"] * 2 + ["# evil [click](http://x) <img src=x>"]
+    metas = [meta(f"s{i}", h) for i, h in enumerate(hints)]
+    summary = batch.class_summary("week1_linear_models", metas, {"# mallory": "- the judge died"}, [])
+    md = batch.summary_markdown(summary)
+    assert "\\#" not in md.split("## Could not be graded")[0]
+    assert ("- 100% failed week1.adam; most common: # of # cases wrong (3 of 6); then: got #, expected # at (#, #) (2), "
+            "# evil \\[click\\](http://x) \\<img src=x\\> (1)\n") in md
+    rendered = html(md)
+    assert rendered.count("<img") == 1 and "<a href" not in rendered  # the histogram only
+    assert "mallory" in rendered and "<h2>Could not be graded</h2>" in rendered
+    assert re.findall(r"<h\d>", rendered) == ["<h1>", "<h2>", "<h2>"]  # title, Exercises, Could not be graded
+
+
+def test_feedback_title_names_the_student():
+    """Does the feedback file's title name the week and then the student, a "#" in the name kept literal?"""
+    assert to_markdown(make_report()).splitlines()[0] == "# Feedback for week1_linear_models: alice"
+    md = to_markdown(make_report(submission="team #"))
+    assert md.splitlines()[0] == "# Feedback for week1_linear_models: team \\#"
+    assert html(md).startswith("<h1>Feedback for week1_linear_models: team #</h1>")
 
 
 def test_markdown_for_a_perfect_submission_has_no_exercise_sections():
