@@ -73,8 +73,8 @@ from typing import Callable
 
 from .course import Week
 from .provenance import Vetting, exchange_inbound, grader_digest, grader_version, vet_entry, vet_nbgrader
-from .report import (atomic_write, format_points, md_code, md_inline, printable, to_gradescope, write_gradescope,
-                     write_markdown)
+from .report import (atomic_write, format_points, md_code, md_inline, printable, submission_label, to_gradescope,
+                     write_gradescope, write_markdown)
 from .scoring import ERROR, NOT_IMPLEMENTED, PASSED, TIMEOUT, GradeReport
 
 RESULTS, FEEDBACK, META = "results.json", "feedback.md", "grading.json"
@@ -175,7 +175,7 @@ def submission_at(week: Week, path: str | Path, student: str | None = None) -> S
         list(p.iterdir())
     except OSError as e:
         raise CourseError(f"{path} cannot be read ({e.strerror})") from None
-    return Submission(student or p.resolve().name, week_folder(week, p))
+    return Submission(student or submission_label(p.resolve(), week.name), week_folder(week, p))
 
 
 @contextmanager
