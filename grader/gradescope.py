@@ -8,8 +8,8 @@ builds the image, and ``run_autograder`` for every submission, with the student'
 The zip holds, at its root:
 
 - ``setup.sh``: installs bubblewrap, a Python this grader supports, PyTorch's CPU build
-  and this grader (editable, with its dependencies) in a virtual environment at
-  ``/autograder/venv``, outside the course folder that student code must not see;
+  and this grader (editable, with its dependencies) into the system's Python, which the
+  sandbox shows student code (the course folder it never sees);
 - ``run_autograder``: ``dlgrade --course /autograder/source grade WEEK
   /autograder/submission --json /autograder/results/results.json``;
 - the grader (``grader/``, ``pyproject.toml``) and what grading the week reads:
@@ -23,7 +23,7 @@ The zip holds, at its root:
 Students never get this zip. While their code runs it sees none of it under bubblewrap;
 where Gradescope's container cannot run bubblewrap, grading falls back to resource limits
 and says so in the instructor-only stdout. ``AUTOGRADER_ROOT`` (default ``/autograder``)
-and ``DLGRADE_PYTHON`` (default the virtual environment's) let the scripts be tried
+and ``DLGRADE_PYTHON`` (default: the Python setup.sh installed into) let the scripts be tried
 elsewhere.
 """
 
@@ -48,27 +48,28 @@ SETUP_SH = """\
 #!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder's image: bubblewrap (it
 # confines student code while it is graded), Python {python}+, PyTorch's CPU build and the grader
-# with its dependencies, in a virtual environment outside the course folder. Built by dlgrade.
+# with its dependencies. They go into the system's Python, under /usr, which the sandbox shows
+# student code read-only (a virtual environment elsewhere would not be there). Built by dlgrade.
 set -euo pipefail
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 SOURCE="$ROOT/source"
-echo "setup: system packages (bubblewrap, Python)"
-export DEBIAN_FRONTEND=noninteractive
+export DEBIAN_FRONTEND=noninteractive PIP_BREAK_SYSTEM_PACKAGES=1 PIP_ROOT_USER_ACTION=ignore
+echo "setup: system packages (bubblewrap, Python, pip)"
 apt-get update
-apt-get install -y bubblewrap python3-pip python3-venv
-PY=python3
-if ! python3 -c 'import sys; sys.exit(sys.version_info < ({major}, {minor}))'; then
+apt-get install -y bubblewrap python3-pip
+PY=/usr/bin/python3
+if ! "$PY" -c 'import sys; sys.exit(sys.version_info < ({major}, {minor}))'; then
   echo "setup: python3 is older than {python}; installing python{python}"
   apt-get install -y python{python} python{python}-venv
-  PY=python{python}
+  PY=/usr/bin/python{python}
+  "$PY" -m pip --version >/dev/null 2>&1 || "$PY" -m ensurepip
 fi
-"$PY" -m venv "$ROOT/venv"
-"$ROOT/venv/bin/python" -m pip install --upgrade pip
 echo "setup: PyTorch ({torch}, CPU build)"
-"$ROOT/venv/bin/python" -m pip install "{torch}" --index-url {index}
+"$PY" -m pip install "{torch}" --index-url {index}
 echo "setup: the grader and its dependencies"
-"$ROOT/venv/bin/python" -m pip install -e "$SOURCE"
-echo "setup: done"
+"$PY" -m pip install -e "$SOURCE"
+echo "$PY" > "$ROOT/dlgrade-python"
+echo "setup: done ($("$PY" --version), grader installed from $SOURCE)"
 """
 
 RUN_AUTOGRADER = """\
@@ -78,7 +79,7 @@ RUN_AUTOGRADER = """\
 set -uo pipefail
 ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
 SOURCE="$ROOT/source"
-PYTHON="${{DLGRADE_PYTHON:-$ROOT/venv/bin/python}}"
+PYTHON="${{DLGRADE_PYTHON:-$(cat "$ROOT/dlgrade-python" 2>/dev/null || echo python3)}}"
 # The instructor's course secret: the held-out data are those of the instructor's grading.
 export DLGRADE_SECRET_FILE="$SOURCE/secret"
 unset DLGRADE_SECRET DLGRADE_COURSE

@@ -46,10 +46,13 @@ def unpack(zip_path, root):
 
 
 def run_autograder(root, submission, python=sys.executable):
-    """run_autograder with /autograder moved to `root`, grading `submission` with `python`."""
+    """run_autograder with /autograder moved to `root`, grading `submission` with `python`
+    (None: the one setup.sh recorded in ROOT/dlgrade-python)."""
     shutil.copytree(submission, root / "submission", ignore=shutil.ignore_patterns("__pycache__"))
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DLGRADE_COURSE")}
-    env.update(AUTOGRADER_ROOT=str(root), DLGRADE_PYTHON=str(python), DLGRADE_SECRET="not the zip's secret")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "DLGRADE_COURSE", "DLGRADE_PYTHON")}
+    env.update(AUTOGRADER_ROOT=str(root), DLGRADE_SECRET="not the zip's secret")
+    if python is not None:
+        env["DLGRADE_PYTHON"] = str(python)
     return subprocess.run([str(root / "source" / "run_autograder")], cwd=root, env=env, capture_output=True,
                           text=True, timeout=600)
 
@@ -68,7 +71,7 @@ def test_scripts_at_the_root_and_executable(autograder):
         setup = zf.read("setup.sh").decode()
     assert "apt-get install -y bubblewrap python3-pip" in setup
     assert "torch==2.13.0\" --index-url https://download.pytorch.org/whl/cpu" in setup
-    assert '"$ROOT/venv"' in setup and 'pip install -e "$SOURCE"' in setup  # outside the course folder
+    assert 'pip install -e "$SOURCE"' in setup and "venv\"" not in setup  # the system's Python, which bwrap shows
 
 
 def test_zip_holds_the_week_checks_secret_and_no_solutions(autograder):
@@ -96,7 +99,7 @@ def test_reference_modules_are_those_hidden_checks_read():
 
 
 def test_run_autograder_calls_the_grader_as_gradescope_expects(autograder, tmp_path):
-    """Does run_autograder run `grader --course SOURCE grade WEEK submission --json results/results.json` from the source folder, with the zip's secret and not one from the environment?"""
+    """Does run_autograder run, with the Python setup.sh recorded, `grader --course SOURCE grade WEEK submission --json results/results.json` from the source folder, with the zip's secret and not one from the environment?"""
     source = unpack(autograder, tmp_path)
     fake = tmp_path / "fake_python"
     record = tmp_path / "call.json"
@@ -105,7 +108,8 @@ def test_run_autograder_calls_the_grader_as_gradescope_expects(autograder, tmp_p
                     "\"secret\": os.environ.get(\"DLGRADE_SECRET\")}, open(sys.argv[1], \"w\"))' "
                     f"{record} \"$@\"\n")
     fake.chmod(0o755)
-    proc = run_autograder(tmp_path, WEEK.template_dir, python=fake)
+    (tmp_path / "dlgrade-python").write_text(f"{fake}\n")  # as setup.sh records it
+    proc = run_autograder(tmp_path, WEEK.template_dir, python=None)
     assert proc.returncode == 0, proc.stderr
     call = json.loads(record.read_text())
     assert call["args"] == ["-m", "grader", "--course", str(source), "grade", WEEK.name, str(tmp_path / "submission"),
