@@ -120,13 +120,19 @@ def min_python(pyproject: str) -> str:
     return m.group(1) if m else "3.11"
 
 
-def _copy_week(week: Week, dest: Path) -> None:
-    import nbformat
-
+def public_checks(week: Week) -> list[Path]:
+    """The week's public check files, which must not import hidden ones (not in the kit)."""
     public = sorted(week.assignment_dir.glob("public_*.py"))
     for path in public:
         if re.search(r"^\s*(from|import)\s+\S*hidden_", path.read_text(), re.MULTILINE):
             raise KitError(f"{path} imports a hidden check file; public checks must stand alone")
+    return public
+
+
+def _copy_week(week: Week, dest: Path) -> None:
+    import nbformat
+
+    public = public_checks(week)
     assignment = dest / "assignments" / week.name
     assignment.mkdir(parents=True)
     for path in [week.assignment_dir / "rubric.toml", *public]:
@@ -222,6 +228,15 @@ the week's README says which.
 """
 
 
+def _stale(root: Path) -> list[str]:
+    """Stubs and notebooks that differ from what their sources generate (where the
+    sources are here: solutions/ and the notebooks' notebook.py)."""
+    from .notebook import stale_notebooks
+    from .template import stale_templates
+
+    return (stale_templates(root) if (root / "solutions").is_dir() else []) + stale_notebooks(root)
+
+
 def build_kit(out: str | Path, weeks: list[str] | None = None, root: str | Path | None = None) -> Path:
     """Write the student kit into `out` (which must not exist, or be empty) for `weeks`
     (default: every released week) of the course at `root`. The kit is built beside `out`
@@ -238,13 +253,18 @@ def build_kit(out: str | Path, weeks: list[str] | None = None, root: str | Path 
         names = available
     if not names:
         raise KitError(f"no released week in {root}")
+    loaded = [Week.load(w, root) for w in names]
+    for week in loaded:
+        public_checks(week)
+    stale = [line for line in _stale(root) if any(f"/{w}/" in line for w in names)]
+    if stale:
+        raise KitError("the generated files are stale; run 'dlgrade template' first:\n  " + "\n  ".join(stale))
     out = Path(out).absolute()
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise KitError(f"{out} exists and is not an empty folder")
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        loaded = [Week.load(w, root) for w in names]
         copy_grader(work)
         for week in loaded:
             _copy_week(week, work)

@@ -185,12 +185,13 @@ def course_copy(tmp_path):
 
 
 def test_kit_with_a_leak_is_refused_and_not_written(tmp_path):
-    """Is a kit whose notebook would keep a hidden test (an unclosed region) refused, with nothing left behind?"""
+    """Is a kit whose notebook would keep a hidden test (a region never closed) refused, with nothing left behind?"""
+    from grader.notebook import write_notebooks
+
     course = course_copy(tmp_path)
-    path = notebook_path(Week.load("week1", course))
-    nb = nbformat.read(path, as_version=4)
-    nb.cells[-1].source += f"\n{HIDDEN_BEGIN}\nsecret()"
-    nbformat.write(nb, path)
+    source = course / "assignments" / WEEK.name / "notebook.py"
+    source.write_text(source.read_text() + f"\n# %%\n{HIDDEN_BEGIN}\nsecret()\n")
+    write_notebooks(course)
     with pytest.raises(KitError, match="BEGIN HIDDEN TESTS"):
         build_kit(tmp_path / "KIT", ["week1"], course)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["course"]
@@ -216,3 +217,13 @@ def test_kit_command_refuses_a_full_folder_and_an_unreleased_week(kit, tmp_path,
     err = capsys.readouterr().err
     assert "not an empty folder" in err and "week5_rnn not released" in err and "week1_linear_models" in err
     assert not (tmp_path / "new").exists()
+
+
+def test_kit_from_stale_templates_is_refused(tmp_path):
+    """Is a kit refused while the committed stubs differ from what the solutions generate (they would not be the week's)?"""
+    course = course_copy(tmp_path)
+    stub = course / "student_template" / WEEK.name / "optimizers.py"
+    stub.write_text(stub.read_text() + "\n# edited by hand\n")
+    with pytest.raises(KitError, match="dlgrade template"):
+        build_kit(tmp_path / "KIT", ["week1"], course)
+    assert not (tmp_path / "KIT").exists()
