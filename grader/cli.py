@@ -4,6 +4,8 @@
     dlgrade grade-all WEEK SUBMISSIONS_DIR --out RESULTS_DIR [--jobs N] [--student NAME ...] [--force]
     dlgrade check WEEK [SUBMISSION]
     dlgrade template [--check]
+    dlgrade kit OUT [WEEK ...]
+    dlgrade gradescope WEEK --out autograder.zip
     dlgrade demo [WEEK ...]
     dlgrade nbgrader init COURSE_DIR [--weeks ...]
     dlgrade nbgrader autograde WEEK [--nbgrader-course COURSE_DIR]
@@ -455,6 +457,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .nbgrader_bridge import register_cli
 
     register_cli(sub)
+
+    from . import gradescope, kit
+
+    kit.register_cli(sub)
+    gradescope.register_cli(sub)
 
     d = sub.add_parser("demo", help="grade the bundled example submissions of each week")
     d.add_argument("weeks", nargs="*")

@@ -13,14 +13,21 @@ prefixed with ``# ``), and two markers stand for generated cells:
 ``dlgrade template`` writes it and ``--check`` fails when it is stale. Cells
 get stable ids, so the file only changes when its source does.
 
-Inside the notebook, `grade_exercise` and `self_check` grade the module files
-of the folder the notebook runs in, out of process, like ``dlgrade check``.
+Inside the notebook, `import_week` imports the module files of the folder the
+notebook runs in as the week's package, whatever that folder is called, and
+`grade_exercise` and `self_check` grade them out of process, like ``dlgrade check``.
+Each takes its week from its argument (``"week1"``, ``"week1.adam"``), never from
+the folder's name.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.machinery
+import importlib.util
 import re
 import sys
+import types
 import warnings
 from pathlib import Path
 
@@ -178,6 +185,38 @@ def stale_notebooks(root: Path) -> list[str]:
 
 # ---------------------------------------------------------------------------
 # Inside a notebook
+
+
+def import_week(week: str, folder: str | Path | None = None) -> types.ModuleType:
+    """Import the module files in `folder` (default: the current folder, where the
+    week's notebook runs) as the week's package, ``week1_linear_models`` for
+    ``"week1"``, whatever the folder is called, so that ``from week1_linear_models
+    import optimizers`` and the modules' relative imports (``from .layers import
+    Dense``) read those files. Every call imports them afresh (the modules of an
+    earlier call are dropped), so that edits count without restarting the kernel.
+    Returns the package."""
+    name = resolve_week(week)
+    folder = Path(folder or Path.cwd()).resolve()
+    if not folder.is_dir():
+        raise NotADirectoryError(f"{folder} is not a folder")
+    for key in [k for k in sys.modules if k == name or k.startswith(name + ".")]:
+        del sys.modules[key]
+    importlib.invalidate_caches()  # files written since the last import are seen
+    init = folder / "__init__.py"
+    if init.is_file():
+        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(folder)])
+    else:  # no __init__.py: a package that only holds the folder's modules
+        spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
+        spec.submodule_search_locations = [str(folder)]
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[name] = package
+    try:
+        if spec.loader is not None:
+            spec.loader.exec_module(package)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    return package
 
 
 def _week_of(exercise_or_week: str, course: str | None) -> Week:

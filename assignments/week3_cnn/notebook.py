@@ -23,8 +23,7 @@
 # module files in a separate process. Leave those cells as they are.
 
 # %%
-# Setup. The notebook runs from the week's folder, the one that holds the module files.
-import importlib
+# Setup. The notebook runs from the folder that holds your module files.
 import pathlib
 import sys
 import time
@@ -42,12 +41,12 @@ try:  # draw figures in the notebook even where MPLBACKEND names another backend
 except NameError:  # not running under IPython
     pass
 
-sys.path.insert(0, str(pathlib.Path.cwd().parent))
-from week3_cnn import augment, conv, models, normalization
+# Your module files, from this notebook's folder (whatever its name), imported afresh each
+# time this cell runs, so that edits count without restarting the kernel.
+from grader.notebook import import_week
 
-# Reload, so that edits to the module files count without restarting the kernel.
-for module in (conv, normalization, augment, models):
-    importlib.reload(module)
+import_week("week3")
+from week3_cnn import augment, conv, models, normalization
 
 
 @contextmanager

@@ -91,3 +91,27 @@ def test_grade_exercise_that_cannot_run_scores_zero(capsys, tmp_path):
     """Does an unknown exercise give 0 and a message rather than an exception in the notebook?"""
     assert grade_exercise("week1.nope", folder=tmp_path) == 0.0
     assert "could not be graded" in capsys.readouterr().out
+
+
+def test_import_week_reads_a_folder_of_any_name_afresh(tmp_path):
+    """Does import_week import a week's module files from a folder not named like the week, relative imports included, and re-read them on each call?"""
+    import sys
+
+    from grader.notebook import import_week
+
+    work = tmp_path / "my week 2"
+    shutil.copytree(ROOT / "solutions" / "week2_neural_networks", work, ignore=shutil.ignore_patterns("__pycache__"))
+    try:
+        package = import_week("week2", work)
+        from week2_neural_networks import layers, mlp  # noqa: F401 (what a notebook's setup cell does)
+
+        assert package.__name__ == "week2_neural_networks" and mlp.Dense is layers.Dense
+        assert sys.modules["week2_neural_networks.mlp"].__file__ == str(work / "mlp.py")
+        (work / "losses.py").write_text((work / "losses.py").read_text() + "\nEDITED = 'yes'\n")
+        import_week("week2_neural_networks", work)
+        from week2_neural_networks import layers as again, losses
+
+        assert losses.EDITED == "yes" and again is not layers
+    finally:
+        for name in [n for n in sys.modules if n.split(".")[0] == "week2_neural_networks"]:
+            del sys.modules[name]
