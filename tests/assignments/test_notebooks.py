@@ -2,6 +2,7 @@
 the reference (plots and full autograder points) and on the blank template (no error,
 zero points)."""
 
+import os
 import shutil
 
 import nbformat
@@ -27,7 +28,9 @@ def execute(week: Week, folder, tmp_path):
     work = tmp_path / week.name
     shutil.copytree(folder, work, ignore=shutil.ignore_patterns("__pycache__"))
     nb = nbformat.read(notebook_path(week), as_version=4)
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
+    # The kernel imports this checkout's grader, whichever (if any) the environment has installed.
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute(env=env)
     return nb
 
 

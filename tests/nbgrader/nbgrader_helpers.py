@@ -28,6 +28,8 @@ def nbgrader(*args: str, cwd: Path, home: Path, check: bool = True) -> subproces
     home.mkdir(parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("JUPYTER")}
     env["HOME"] = str(home)
+    # Kernels nbgrader starts import this checkout's grader, whichever (if any) the environment has installed.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=cwd, env=env, capture_output=True,
                           text=True, timeout=600)
     if check and proc.returncode != 0:

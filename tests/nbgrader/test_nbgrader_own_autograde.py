@@ -5,6 +5,7 @@ Each cheat notebook is run first as its student would run it (that is what gets
 submitted, with its saved outputs), next to untouched stubs, so the honest score is 0.
 """
 
+import os
 import shutil
 import sqlite3
 
@@ -43,7 +44,8 @@ def run_as_student(nb, folder):
     client = NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(folder)}})
     try:
-        client.execute()
+        # The kernel imports this checkout's grader, whichever (if any) the environment has installed.
+        client.execute(env={**os.environ, "PYTHONPATH": str(ROOT)})
     except DeadKernelError:
         pass
     return nb
