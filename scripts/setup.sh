@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { echo "setup: $*"; }
+# pip's own progress (downloads, builds) is shown; its line for each requirement already there is not.
+pip_install() { "$PY" -m pip install "$@" 2>&1 | { grep -v '^Requirement already satisfied' || true; }; }
 PY=${PYTHON:-python3}
 if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
   echo "setup: the kit needs Python 3.11 or later; $PY is $("$PY" -V 2>&1 || echo missing) (set PYTHON=...)" >&2
@@ -26,8 +28,8 @@ if "$PY" -c 'import sys, torch; v = tuple(int(p) for p in torch.__version__.spli
   say "keeping the installed PyTorch $("$PY" -c 'import torch; print(torch.__version__)' 2>/dev/null)"
 else
   say "installing PyTorch 2.13.0 (CPU build; a large download, this can take several minutes)…"
-  "$PY" -m pip install "torch==2.13.0"
+  pip_install "torch==2.13.0"
 fi
 say "installing the kit (pip install -e '.[dev]') and its other dependencies…"
-"$PY" -m pip install -e ".[dev]"
+pip_install -e ".[dev]"
 say "done: try 'dlgrade --help'"

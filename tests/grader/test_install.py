@@ -194,13 +194,18 @@ fi
 if [ "$1" = "-V" ]; then echo "Python 3.11.0"; exit 0; fi
 shift 2
 echo "$*" >> "$STUB_LOG"
+echo "Collecting something-new"
+echo "Requirement already satisfied: numpy in /somewhere"
+[ -n "$STUB_PIP_FAILS" ] && exit 3
+exit 0
 """
 
 
 @pytest.mark.parametrize("torch", ["present", "absent"])
 def test_setup_says_what_each_step_does_and_keeps_a_users_torch(tmp_path, torch):
-    """Does scripts/setup.sh say what it is doing before each long step (pip's own progress not silenced),
-    keep a torch >= 2.13 that is there, and install the kit with its dev extra?"""
+    """Does scripts/setup.sh say what it is doing before each long step (pip's own progress not silenced,
+    its line per requirement already there left out), keep a torch >= 2.13 that is there, and install the
+    kit with its dev extra?"""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     python = bin_dir / "python3"
@@ -223,6 +228,21 @@ def test_setup_says_what_each_step_does_and_keeps_a_users_torch(tmp_path, torch)
         assert pip == ["install torch==2.13.0", "install -e .[dev]"]
         assert steps[0].startswith("setup: installing PyTorch 2.13.0")
     assert steps[1].startswith("setup: installing the kit") and steps[-1].startswith("setup: done")
+    assert "Collecting something-new" in done.stdout and "Requirement already satisfied" not in done.stdout
+
+
+def test_setup_fails_when_pip_fails(tmp_path):
+    """Does a pip failure still stop scripts/setup.sh with a non-zero status (its output goes through a filter)?"""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, text in (("python3", STUB_PYTHON), ("bwrap", "#!/bin/sh\n")):
+        (bin_dir / name).write_text(text)
+        (bin_dir / name).chmod(0o755)
+    done = subprocess.run(["bash", str(REPO / "scripts" / "setup.sh")], capture_output=True, text=True, timeout=60,
+                          stdin=subprocess.DEVNULL, env={**os.environ, "PYTHON": str(bin_dir / "python3"),
+                                                         "STUB_LOG": str(tmp_path / "pip.log"), "STUB_TORCH": "present",
+                                                         "STUB_PIP_FAILS": "1", "PATH": f"{bin_dir}:{os.environ['PATH']}"})
+    assert done.returncode != 0 and "setup: done" not in done.stdout
 
 
 def test_setup_refuses_a_python_older_than_3_11(tmp_path):
