@@ -164,17 +164,14 @@ def submission_at(week: Week, path: str | Path, student: str | None = None) -> S
     grade-all (`week_folder`, zips extracted by `extract_zip`): a folder holding the module
     files or the week's folder, or a ``.zip``. `path` is followed as given. CourseError when it
     is neither a folder nor a .zip file, or cannot be read."""
-    from .course import CourseError
+    from .course import CourseError, readable_dir
 
     p = Path(path)
     if p.is_file() and p.name.lower().endswith(".zip"):
         return Submission(student or p.name[:-4], p)
     if not p.is_dir():
         raise CourseError(f"{path} is neither a folder nor a .zip file")
-    try:
-        list(p.iterdir())
-    except OSError as e:
-        raise CourseError(f"{path} cannot be read ({e.strerror})") from None
+    readable_dir(p)
     return Submission(student or submission_label(p.resolve(), week.name), week_folder(week, p))
 
 

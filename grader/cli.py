@@ -35,7 +35,7 @@ from rich.console import Console
 from rich.text import Text
 
 from . import report as reports
-from .course import CourseError, Week, find_course_root
+from .course import CourseError, Week, find_course_root, readable_dir
 from .engine import grade_submission
 from .registry import ChecksError
 from .sandbox import Limits, SandboxError
@@ -51,17 +51,6 @@ def _console() -> Console:
 def _limits(args, week: Week) -> Limits:
     return Limits.from_rubric(week.rubric, call_seconds=args.call_timeout, memory_mb=args.memory_mb,
                               isolation=getattr(args, "isolation", None))
-
-
-def _readable_dir(path: str) -> Path:
-    p = Path(path)
-    if not p.is_dir():
-        raise CourseError(f"{path} is not a folder")
-    try:
-        list(p.iterdir())
-    except OSError as e:
-        raise CourseError(f"{path} cannot be read ({e.strerror})") from None
-    return p
 
 
 def _status(console: Console, text: str | Text) -> None:
@@ -206,7 +195,7 @@ def cmd_grade_all(args) -> int:
     from . import batch
 
     week = Week.load(args.week, args.course)
-    src = _readable_dir(args.submissions)
+    src = readable_dir(args.submissions)
     if args.jobs < 1:
         raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
     if args.student_timeout is not None and not (math.isfinite(args.student_timeout) and args.student_timeout > 0):

@@ -69,6 +69,18 @@ def _listed(weeks) -> str:
     return ", ".join(short_id(w) for w in weeks) or "none"
 
 
+def readable_dir(path: str | os.PathLike) -> Path:
+    """`path` as a Path, when it is a folder whose entries can be listed; else CourseError saying why."""
+    p = Path(path)
+    if not p.is_dir():
+        raise CourseError(f"{path} is not a folder")
+    try:
+        list(p.iterdir())
+    except OSError as e:
+        raise CourseError(f"{path} cannot be read ({e.strerror})") from None
+    return p
+
+
 def resolve_week(name: str, available: list[str] | None = None) -> str:
     """Map ``week1`` or ``week1_linear_models`` to the week's folder name: one of the
     course's weeks (`WEEKS`) or of `available` (`available_weeks`), which the error lists
