@@ -26,7 +26,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .course import SOLUTION_BEGIN, SOLUTION_END, WEEKS, Week, find_course_root, resolve_week
+from .course import SOLUTION_BEGIN, SOLUTION_END, Week, available_weeks, find_course_root, resolve_week
 
 HIDDEN_MARK = "BEGIN HIDDEN TESTS"
 SOLUTION_MARK = "BEGIN SOLUTION"
@@ -40,8 +40,7 @@ class KitError(ValueError):
 
 def released_weeks(root: Path) -> list[str]:
     """Weeks with a rubric and a student template, in course order."""
-    return [w for w in WEEKS if (root / "assignments" / w / "rubric.toml").is_file()
-            and (root / "student_template" / w).is_dir()]
+    return [w for w in available_weeks(root) if (root / "student_template" / w).is_dir()]
 
 
 def stub_solution_regions(source: str, markdown: bool = False) -> str:
