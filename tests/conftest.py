@@ -1,5 +1,6 @@
 """Shared fixtures: the repository's course, and graded example submissions."""
 
+import ast
 import copy
 import os
 import shutil
@@ -73,22 +74,49 @@ def grade(tmp_path_factory):
     return _grade
 
 
+# Attacks that carry a copy of scikit-learn's digits in their own file (as a student would paste it)
+# hold this line instead of the 550 lines of the copy, which `pasted` puts back before grading.
+SHIPPED_DIGITS = "_DIGITS = SHIPPED_DIGITS"
+
+
+def pasted(text: str) -> str:
+    """A hostile patch's text as the student submitted it: the line that starts with
+    `SHIPPED_DIGITS` replaced by the copy of the digits in tests/hostile/shipped_digits.txt."""
+    lines = text.splitlines(keepends=True)
+    at = [i for i, line in enumerate(lines) if line.startswith(SHIPPED_DIGITS)]
+    if not at:
+        return text
+    copy = (ROOT / "tests" / "hostile" / "shipped_digits.txt").read_text()
+    return "".join(copy if i in at else line for i, line in enumerate(lines))
+
+
 def apply_attack(week: Week, patch: Path, dest: Path) -> Path:
     """`grader.cli.apply_known_bad`, reading one more header of a hostile patch: with
     ``BASE = "student_template"`` the module it patches starts from the blank stub (a student who
-    filled in the template), not from the reference; the other modules are the reference's."""
+    filled in the template), not from the reference; the other modules are the reference's. The
+    patched module is `pasted`."""
     apply_known_bad(week, patch, dest)
+    module = dest / f"{known_bad_meta(patch)['MODULE']}.py"
     if attack_base(patch) == "student_template":
-        module = known_bad_meta(patch)["MODULE"]
-        stub = (week.template_dir / f"{module}.py").read_text()
-        (dest / f"{module}.py").write_text(stub + "\n\n# --- attack: " + patch.name + " ---\n" + patch.read_text())
+        stub = (week.template_dir / module.name).read_text()
+        module.write_text(stub + "\n\n# --- attack: " + patch.name + " ---\n" + patch.read_text())
+    module.write_text(pasted(module.read_text()))
     return dest
+
+
+def imported_top_levels(path: Path) -> set[str]:
+    """The top-level names a module imports (relative imports left out)."""
+    names = set()
+    for node in ast.walk(ast.parse(Path(path).read_text())):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
 
 
 def attack_base(patch: Path) -> str:
     """A hostile patch's BASE header: "reference" (the default) or "student_template"."""
-    import ast
-
     for node in ast.parse(patch.read_text()).body:
         if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] == ["BASE"]:
             base = ast.literal_eval(node.value)
@@ -98,7 +126,7 @@ def attack_base(patch: Path) -> str:
     return "reference"
 
 
-__all__ = ["ROOT", "TEST_RUBRIC", "apply_attack", "attack_base", "for_tests", "known_bad_patches", "known_bad_meta",
+__all__ = ["ROOT", "TEST_RUBRIC", "apply_attack", "pasted", "imported_top_levels", "attack_base", "for_tests", "known_bad_patches", "known_bad_meta",
            "shutil"]
 
 

@@ -9,7 +9,6 @@ in the week's hostile test where there is one (test_week1_hostile.py); here they
 attacked module's exercises and the first exercise of every other module, in both modes.
 """
 
-import ast
 import sys
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from grader.engine import grade_submission
 from grader.sandbox import Limits
 from grader.scoring import ERROR, NOT_IMPLEMENTED, PASSED
 
-from conftest import ROOT, apply_attack, attack_base, for_tests
+from conftest import ROOT, apply_attack, attack_base, for_tests, imported_top_levels
 
 WEEKS = ("week1_linear_models", "week2_neural_networks", "week3_cnn")
 RULE = "may use NumPy and the Python standard library only"
@@ -30,17 +29,6 @@ ATTACKS = [p for w in WEEKS for p in sorted((ROOT / "tests" / "hostile" / w).glo
            if RULE in str(known_bad_meta(p)["HINT"])]
 BWRAP_OK, BWRAP_WHY = isolation.probe()
 MODES = [pytest.param("bubblewrap", marks=pytest.mark.skipif(not BWRAP_OK, reason=BWRAP_WHY)), "rlimits"]
-
-
-def imported_top_levels(path: Path) -> set[str]:
-    """The top-level names a module imports (relative imports left out)."""
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            names |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
 
 
 @pytest.mark.parametrize("week", WEEKS)

@@ -17,7 +17,7 @@ from grader.course import Week
 from grader.engine import grade_submission
 from grader.sandbox import Limits
 
-from conftest import ROOT, for_tests
+from conftest import ROOT, for_tests, pasted
 
 ATTACKS = [
     ("week1_linear_models", "train_softmax_fits_the_shipped_digits"),
@@ -43,7 +43,7 @@ def test_attack_scores_its_honest_baseline(week_name, attack, tmp_path):
     week = for_tests(Week.load(week_name, ROOT))
     path = ROOT / "tests" / "hostile" / week_name / f"{attack}.py"
     meta = known_bad_meta(path)
-    text = path.read_text()
+    text = pasted(path.read_text())
     assert "CHEAT = True" in text
     only = {e for e, m in week.exercise_modules.items() if m == meta["MODULE"]}
     cheat = graded(week, text, "cheat", tmp_path, only)

@@ -14,7 +14,6 @@ wheel, without the network."""
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import shutil
@@ -32,6 +31,8 @@ import grader
 from grader import isolation
 from grader.course import WEEKS
 from grader.numpy_only import VISIBLE
+
+from conftest import imported_top_levels
 
 REPO = Path(grader.__file__).resolve().parent.parent
 WEEK = "week1_linear_models"
@@ -141,17 +142,8 @@ def third_party_imports(files) -> dict[str, set[str]]:
     """distribution -> the files that import it (lazily too), outside the standard library and the kit."""
     found: dict[str, set[str]] = {}
     for f in files:
-        for node in ast.walk(ast.parse(f.read_text())):
-            if isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                names = [node.module]
-            else:
-                continue
-            for name in names:
-                top = name.split(".")[0]
-                if top not in sys.stdlib_module_names and top != "grader":
-                    found.setdefault(DISTRIBUTIONS.get(top, top), set()).add(f.name)
+        for top in imported_top_levels(f) - set(sys.stdlib_module_names) - {"grader"}:
+            found.setdefault(DISTRIBUTIONS.get(top, top), set()).add(f.name)
     return found
 
 
