@@ -842,6 +842,8 @@ class Sandbox:
         for worker in self._workers:
             worker.kill()
         self._workers = []
+        if self._server_dead():  # under bubblewrap its PID namespace may still be dying: never ask it
+            raise SandboxError("the sandbox process has stopped")
         rpc_parent, rpc_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         out_r, out_w = os.pipe()
         spec = {
