@@ -59,9 +59,12 @@ def digits(seed: int = 0) -> dict[str, np.ndarray]:
 SHAPES = ("circle", "square", "triangle", "cross")
 
 
-def shapes(n: int, size: int = 32, seed: int = 0, channels: int = 3) -> tuple[np.ndarray, np.ndarray]:
+def shapes(n: int, size: int = 32, seed: int = 0, channels: int = 3, background: tuple = (0.0, 0.45),
+           foreground: tuple = (0.55, 1.0)) -> tuple[np.ndarray, np.ndarray]:
     """`n` images of one shape each (label: its index in SHAPES), at a random position,
     size and colour on a random background, with pixel noise; deterministic per seed.
+    Each channel's background and shape values are drawn uniformly from the `background`
+    and `foreground` ranges (the ranges change the values, not the random stream).
 
     Returns X float32 of shape (n, channels, size, size) in [0, 1] and y int64 (n,),
     with classes balanced (each appears n // 4 or n // 4 + 1 times).
@@ -83,9 +86,9 @@ def shapes(n: int, size: int = 32, seed: int = 0, channels: int = 3) -> tuple[np
         else:  # cross
             arm = 0.3 * r
             mask = ((np.abs(dx) <= arm) & (np.abs(dy) <= r)) | ((np.abs(dy) <= arm) & (np.abs(dx) <= r))
-        background = rng.uniform(0.0, 0.45, size=channels).astype(np.float32)
-        colour = rng.uniform(0.55, 1.0, size=channels).astype(np.float32)
-        img = background[:, None, None] + mask[None] * (colour - background)[:, None, None]
+        back = rng.uniform(*background, size=channels).astype(np.float32)
+        colour = rng.uniform(*foreground, size=channels).astype(np.float32)
+        img = back[:, None, None] + mask[None] * (colour - back)[:, None, None]
         img += rng.normal(0.0, 0.06, size=img.shape).astype(np.float32)
         X[i] = np.clip(img, 0.0, 1.0)
     return X, y

@@ -100,14 +100,15 @@ def digits(noise: float = DIGITS_NOISE) -> dict[str, np.ndarray]:
     return _digits(secret_seed("digits"), float(noise))
 
 
-def shapes(n: int, size: int, purpose: str, channels: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """`grader.datasets.shapes` drawn from the secret seed for `purpose` ("week3.shapes.test")."""
-    return _shapes(n, size, secret_seed(purpose), channels)
+def shapes(n: int, size: int, purpose: str, channels: int = 3, **ranges) -> tuple[np.ndarray, np.ndarray]:
+    """`grader.datasets.shapes` drawn from the secret seed for `purpose` ("week3.shapes.test");
+    `ranges`: its `background` and `foreground` value ranges."""
+    return _shapes(n, size, secret_seed(purpose), channels, *((k, tuple(v)) for k, v in sorted(ranges.items())))
 
 
 @functools.lru_cache(maxsize=8)
-def _shapes(n: int, size: int, seed: int, channels: int) -> tuple[np.ndarray, np.ndarray]:
-    X, y = _data.shapes(n, size, seed, channels)
+def _shapes(n: int, size: int, seed: int, channels: int, *ranges) -> tuple[np.ndarray, np.ndarray]:
+    X, y = _data.shapes(n, size, seed, channels, **dict(ranges))
     X.setflags(write=False)
     y.setflags(write=False)
     return X, y

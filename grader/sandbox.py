@@ -545,6 +545,7 @@ class Sandbox:
         self.forbidden = [Path(p).resolve() for p in forbidden]
         self.staged: dict[str, str] = {}  # module -> "ok" or why it is absent
         self.restarts = 0  # times the fork server had to be started again
+        self.memo: dict = {}  # what the exercises graded in this sandbox share: a training run judged by two (grader.training)
         self._tmp: Path | None = None
         self._proc: subprocess.Popen | None = None
         self._control: socket.socket | None = None
@@ -923,6 +924,7 @@ class Session:
         self.on_progress = None  # called with each epoch of a training run the judge drives (grader.training)
         self.output_log: list[str] = []
         self.memo: dict = {}  # what the checks of one exercise share (a model trained once, judged twice)
+        self.shared_memo = sandbox.memo  # what the exercises graded in this sandbox share (grader.training)
         self.forbidden: ForbiddenLibrary | None = None  # the first forbidden import of a NumPy-only module seen
 
     def __getattr__(self, module):

@@ -25,19 +25,59 @@ def _torch():
     return torch
 
 
-def build(builder, args, kwargs, kind, seed, device="cpu"):
+FORMS = ("module", "pair")
+
+
+def build(builder, args, kwargs, kind, seed, device="cpu", form="module"):
     """The student's model: ``builder(*args, rng, **kwargs)`` with ``rng =
     numpy.random.default_rng(seed)`` for NumPy models; ``builder(*args, **kwargs)`` after
-    ``torch.manual_seed(seed)`` for torch models, moved to `device`."""
+    ``torch.manual_seed(seed)`` for torch models, moved to `device`. With ``form="pair"`` the
+    builder returns ``(encoder, decoder)``, trained and evaluated as one `Pair`."""
     if kind == "numpy":
         return builder(*args, np.random.default_rng(seed), **kwargs)
     torch = _torch()
     torch.manual_seed(seed)
     torch.use_deterministic_algorithms(True, warn_only=True)
     model = builder(*args, **kwargs)
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(f"the builder returned a {type(model).__name__}, expected a torch.nn.Module")
+    if form == "pair":
+        if not (isinstance(model, (tuple, list)) and len(model) == 2):
+            raise TypeError(f"the builder returned {_what(model)}, expected a pair (encoder, decoder) of "
+                            "torch.nn.Module")
+        for name, part in zip(("encoder", "decoder"), model):
+            if not isinstance(part, torch.nn.Module):
+                raise TypeError(f"the builder's {name} is {_what(part)}, expected a torch.nn.Module")
+        model = Pair(*model)
+    elif not isinstance(model, torch.nn.Module):
+        raise TypeError(f"the builder returned {_what(model)}, expected a torch.nn.Module")
     return model.to(device)
+
+
+def _what(value):
+    return f"a {type(value).__name__}" if not isinstance(value, (tuple, list)) else \
+        f"a {type(value).__name__} of {len(value)} item(s)"
+
+
+def Pair(encoder, decoder):
+    """An encoder and a decoder as one module: ``forward(x) = decoder(encoder(x))``, with
+    ``encode`` and ``decode``. Its parameters are the encoder's, then the decoder's (a module
+    both share counts once)."""
+    nn = _torch().nn
+
+    class _Pair(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.encoder, self.decoder = encoder, decoder
+
+        def forward(self, x):
+            return self.decoder(self.encoder(x))
+
+        def encode(self, x):
+            return self.encoder(x)
+
+        def decode(self, z):
+            return self.decoder(z)
+
+    return _Pair()
 
 
 def _numpy_params(model):
@@ -99,8 +139,50 @@ def _torch_loss(loss, out, target):
     if loss == "cross_entropy":
         return F.cross_entropy(out, target)
     if loss == "mse":
-        return F.mse_loss(out, target.reshape(out.shape))
+        if out.shape != target.shape:
+            raise ValueError(f"the model's output has shape {tuple(out.shape)}, expected {tuple(target.shape)} "
+                             "(the shape of the targets)")
+        return F.mse_loss(out, target)
     raise ValueError(f"unknown loss {loss!r}")
+
+
+def _generator(seed, device):
+    torch = _torch()
+    g = torch.Generator(device=device)
+    g.manual_seed(int(seed))
+    return g
+
+
+def _latent(model, xb):
+    """``model.encode(xb)`` checked to be ``(mu, logvar)``, two tensors of one shape (N, k)."""
+    torch = _torch()
+    out = model.encode(xb)
+    if not (isinstance(out, (tuple, list)) and len(out) == 2 and all(isinstance(t, torch.Tensor) for t in out)):
+        raise TypeError(f"encode(x) returned {_what(out)}, expected (mu, logvar), two tensors")
+    mu, logvar = out
+    if mu.dim() != 2 or mu.shape[0] != xb.shape[0] or logvar.shape != mu.shape:
+        raise ValueError(f"encode(x) for a batch of {xb.shape[0]} returned mu of shape {tuple(mu.shape)} and logvar "
+                         f"of shape {tuple(logvar.shape)}, expected both (N, latent_dim) = ({xb.shape[0]}, k)")
+    return mu, logvar
+
+
+def negative_elbo(model, xb, generator):
+    """The grader's negative ELBO of a VAE on the batch xb (pixel values in [0, 1]): with ``mu,
+    logvar = model.encode(xb)``, z = mu + exp(logvar / 2)·ε (ε drawn from `generator`) and
+    ``logits = model.decode(z)``, the mean over the batch of Σ_pixels BCE(sigmoid(logits), x) +
+    KL(N(mu, diag exp(logvar)) ‖ N(0, I))."""
+    torch = _torch()
+    F = torch.nn.functional
+    mu, logvar = _latent(model, xb)
+    eps = torch.randn(mu.shape, generator=generator, dtype=mu.dtype, device=mu.device)
+    logits = model.decode(mu + torch.exp(logvar / 2) * eps)
+    if not isinstance(logits, torch.Tensor) or logits.shape != xb.shape:
+        shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else _what(logits)
+        raise ValueError(f"decode(z) returned {shape}, expected logits of the inputs' shape {tuple(xb.shape)}")
+    n = xb.shape[0]
+    reconstruction = F.binary_cross_entropy_with_logits(logits, xb, reduction="sum") / n
+    kl = 0.5 * torch.sum(torch.exp(logvar) + mu**2 - 1.0 - logvar) / n
+    return reconstruction + kl
 
 
 def _tensor(array, device):
@@ -110,10 +192,13 @@ def _tensor(array, device):
     return (t.to(torch.get_default_dtype()) if t.is_floating_point() else t).to(device)
 
 
-def step(model, kind, params, X, targets, idx, loss, device="cpu"):
+def step(model, kind, params, X, targets, idx, loss, device="cpu", seed=None, input_noise=0.0):
     """Load `params`, run forward and backward on the batch ``X[idx]`` with the grader's
     loss against ``targets[idx]``, and return ``{"loss": float, "grads": [arrays]}`` (a
-    parameter without a gradient gets zeros)."""
+    parameter without a gradient gets zeros). Losses: "cross_entropy" (targets are labels),
+    "mse" (targets shaped as the outputs), "neg_elbo" (a VAE; targets unused, see
+    `negative_elbo`). `seed` seeds the step's randomness (the VAE's ε; the noise added to the
+    inputs when `input_noise` > 0: a denoiser's inputs are ``X[idx] + input_noise·ε``)."""
     idx = np.asarray(idx, dtype=np.int64)
     load(model, kind, params)
     if kind == "numpy":
@@ -128,8 +213,15 @@ def step(model, kind, params, X, targets, idx, loss, device="cpu"):
     model.train()
     for p in model.parameters():
         p.grad = None
-    xb, tb = _tensor(X[idx], device), _tensor(targets[idx], device)
-    value = _torch_loss(loss, model(xb), tb)
+    xb = _tensor(X[idx], device)
+    generator = _generator(0 if seed is None else seed, device)
+    if loss == "neg_elbo":
+        value = negative_elbo(model, xb, generator)
+    else:
+        tb = _tensor(targets[idx], device)
+        if input_noise:
+            xb = xb + input_noise * torch.randn(xb.shape, generator=generator, dtype=xb.dtype, device=xb.device)
+        value = _torch_loss(loss, model(xb), tb)
     value.backward()
     grads = [(p.grad if p.grad is not None else torch.zeros_like(p)).detach().cpu().numpy()
              for p in model.parameters()]
@@ -152,8 +244,22 @@ def predict(model, kind, X, method="forward", batch_size=256, device="cpu"):
     with torch.no_grad():
         for i in range(0, len(X), batch_size):
             out = fn(_tensor(X[i:i + batch_size], device))
-            outs.append(out.detach().cpu().numpy())
+            if isinstance(out, (tuple, list)):  # several outputs (a VAE's encode: mu, logvar)
+                outs.append([_numpy(o, f"{method}'s output {k}") for k, o in enumerate(out)])
+            else:
+                outs.append(_numpy(out, f"{method}'s output"))
+    if outs and isinstance(outs[0], list):
+        if any(len(o) != len(outs[0]) for o in outs):
+            raise ValueError(f"{method} returned a different number of outputs for different batches")
+        return [np.concatenate(parts) for parts in zip(*outs)]
     return np.concatenate(outs) if outs else np.zeros((0,))
+
+
+def _numpy(out, what):
+    torch = _torch()
+    if not isinstance(out, torch.Tensor):
+        raise TypeError(f"{what} is {_what(out)}, expected a tensor")
+    return out.detach().cpu().numpy()
 
 
 OPS = {"build": build, "parameters": parameters, "buffers": buffers, "load": load, "step": step,

@@ -29,7 +29,8 @@ from .compare import as_array
 from .registry import CheckFailed
 from .sandbox import StudentTimeout
 
-TRAINERS = ("numpy_classifier", "torch_classifier", "torch_regression")
+TRAINERS = ("numpy_classifier", "torch_classifier", "torch_regression", "torch_vae")
+FORMS = ("module", "pair")
 CLOCK = time.monotonic
 
 
@@ -37,7 +38,8 @@ CLOCK = time.monotonic
 class Recipe:
     """A fixed training recipe."""
 
-    trainer: str  # "numpy_classifier" (parameters()/gradients() models), "torch_classifier", "torch_regression"
+    trainer: str  # "numpy_classifier" (parameters()/gradients() models), "torch_classifier", "torch_regression",
+    # "torch_vae" (the grader's negative ELBO, `grader.trainers.negative_elbo`; the targets are the inputs)
     epochs: int
     batch_size: int
     lr: float
@@ -46,12 +48,18 @@ class Recipe:
     weight_decay: float = 0.0
     seed: int = 0
     max_seconds: float = 300.0
+    form: str = "module"  # what the builder returns: "module", or "pair" (encoder, decoder), see trainers.Pair
+    input_noise: float = 0.0  # Gaussian noise of this standard deviation added to each training batch's inputs
 
     def __post_init__(self):
         if self.trainer not in TRAINERS:
             raise ValueError(f"unknown trainer {self.trainer!r}")
         if self.optimizer not in ("sgd", "adam"):
             raise ValueError(f"unknown optimizer {self.optimizer!r}")
+        if self.form not in FORMS:
+            raise ValueError(f"unknown form {self.form!r}")
+        if self.input_noise and self.loss != "mse":
+            raise ValueError("input_noise is for regression (a denoiser's inputs; its targets stay clean)")
 
     @property
     def kind(self) -> str:
@@ -59,7 +67,11 @@ class Recipe:
 
     @property
     def loss(self) -> str:
-        return "mse" if self.trainer.endswith("regression") else "cross_entropy"
+        return {"torch_regression": "mse", "torch_vae": "neg_elbo"}.get(self.trainer, "cross_entropy")
+
+    def step_seed(self, epoch: int, start: int) -> int:
+        """The seed of one training step's randomness (a VAE's ε, a denoiser's input noise)."""
+        return int(np.random.SeedSequence([self.seed, epoch, start]).generate_state(1)[0])
 
 
 @dataclass
@@ -187,7 +199,7 @@ def _inputs(X, recipe: Recipe) -> np.ndarray:
 
 
 def _build(sub, builder, args, kwargs, recipe, device, what, timeout):
-    return _runtime(sub, "build", builder, list(args), dict(kwargs), recipe.kind, recipe.seed, device,
+    return _runtime(sub, "build", builder, list(args), dict(kwargs), recipe.kind, recipe.seed, device, recipe.form,
                     what=f"building the model ({what})", timeout=timeout, keep=True)
 
 
@@ -200,7 +212,12 @@ def train(sub, builder: str, builder_args=(), builder_kwargs: dict | None = None
     (regression). The worker is discarded afterwards."""
     what = what or builder.split(".")[-1]
     X_train = _inputs(X_train, recipe)
-    targets = np.ascontiguousarray(y_train if recipe.loss == "mse" else np.asarray(y_train, dtype=np.int64))
+    if recipe.loss == "mse":
+        targets = _inputs(y_train, recipe)
+    elif recipe.loss == "neg_elbo":
+        targets = np.zeros(len(X_train), dtype=np.int64)  # unused: a VAE's targets are its inputs
+    else:
+        targets = np.ascontiguousarray(np.asarray(y_train, dtype=np.int64))
     started = CLOCK()
     deadline = started + recipe.max_seconds + 60.0
 
@@ -227,7 +244,8 @@ def train(sub, builder: str, builder_args=(), builder_kwargs: dict | None = None
             for start in range(0, len(X_train), recipe.batch_size):
                 idx = order[start:start + recipe.batch_size]
                 out = _runtime(sub, "step", model, recipe.kind, opt.values(), Xh, th, idx, recipe.loss, device,
-                               what=f"training {what}", timeout=left())
+                               recipe.step_seed(epoch, start), recipe.input_noise, what=f"training {what}",
+                               timeout=left())
                 if not isinstance(out, dict):
                     raise CheckFailed(f"training {what}: the training step returned no gradients")
                 loss = out.get("loss")
@@ -259,20 +277,23 @@ def train(sub, builder: str, builder_args=(), builder_kwargs: dict | None = None
 
 
 def evaluate(sub, trained: Trained, X_eval, *, method: str = "forward", batch_size: int = 256,
-             what: str | None = None, timeout: float = 120.0, params: list | None = None):
+             what: str | None = None, timeout: float = 120.0, params: list | None = None, untrained: bool = False):
     """The trained model's outputs on `X_eval` (``model.<method>``, evaluation mode), computed by
     a fresh worker that receives the trained parameters and buffers and the inputs, nothing else
-    (`params` replaces the trained parameters: see `controls`)."""
+    (`params` replaces the trained parameters; `untrained`: the model as the builder makes it,
+    nothing loaded; see `controls`). A method with several outputs gives a list of arrays."""
     what = what or trained.builder.split(".")[-1]
     r = trained.recipe
     X_eval = _inputs(X_eval, r)
     sub.restart()
     try:
         model = _build(sub, trained.builder, trained.args, trained.kwargs, r, trained.device, what, timeout)
-        _runtime(sub, "load", model, r.kind, trained.params if params is None else params, trained.buffers,
-                 what=f"loading the trained parameters into {what}", timeout=timeout)
+        if not untrained:
+            _runtime(sub, "load", model, r.kind, trained.params if params is None else params, trained.buffers,
+                     what=f"loading the trained parameters into {what}", timeout=timeout)
+        when = "before training" if untrained else "after training"
         return _runtime(sub, "predict", model, r.kind, X_eval, method, batch_size, trained.device,
-                        what=f"{what} after training", timeout=timeout)
+                        what=f"{what} {when}", timeout=timeout)
     finally:
         sub.restart()
 
@@ -285,20 +306,15 @@ def controls(sub, trained: Trained, X_eval, *, method: str = "forward", batch_si
     the entries of every parameter array shuffled (the same values, in random places). A model
     that answers as well without its trained parameters did not learn its answers in training
     (it computes them some other way: a look-up, a hand-written rule)."""
-    what = what or trained.builder.split(".")[-1]
-    r = trained.recipe
     rng = np.random.default_rng()  # fresh entropy: the submission cannot predict the shuffle
-    scrambled = [rng.permutation(p.ravel()).reshape(p.shape) for p in trained.params]
-    out = {"scrambled": evaluate(sub, trained, X_eval, method=method, batch_size=batch_size, what=what,
-                                 timeout=timeout, params=scrambled)}
-    sub.restart()
-    try:
-        model = _build(sub, trained.builder, trained.args, trained.kwargs, r, trained.device, what, timeout)
-        out["untrained"] = _runtime(sub, "predict", model, r.kind, _inputs(X_eval, r), method, batch_size,
-                                    trained.device, what=f"{what} before training", timeout=timeout)
-    finally:
-        sub.restart()
-    return out
+    kwargs = dict(method=method, batch_size=batch_size, what=what, timeout=timeout)
+    return {"scrambled": evaluate(sub, trained, X_eval, params=scrambled_parameters(trained, rng), **kwargs),
+            "untrained": evaluate(sub, trained, X_eval, untrained=True, **kwargs)}
+
+
+def scrambled_parameters(trained: Trained, rng: np.random.Generator) -> list:
+    """The trained parameters with the entries of each array shuffled (see `controls`)."""
+    return [rng.permutation(p.ravel()).reshape(p.shape) for p in trained.params]
 
 
 class LocalSession:
@@ -312,6 +328,7 @@ class LocalSession:
         self.modules = modules
         self.ops = trainers.OPS
         self.memo: dict = {}
+        self.shared_memo: dict = {}
         self.on_progress = None
 
     def restart(self):
@@ -328,10 +345,11 @@ class LocalSession:
         return self.ops[req["fn"]](*args, **req.get("kwargs", {}))
 
 
-def trained_once(sub, key, make):
+def trained_once(sub, key, make, shared: bool = False):
     """``make()``'s result, computed once per exercise (the checks of one exercise share it): one
-    training run judged on several held-out sets."""
-    memo = sub.memo
+    training run judged on several held-out sets. `shared`: once per grading, for the checks of
+    every exercise that runs in the same sandbox (a trained encoder judged by two exercises)."""
+    memo = sub.shared_memo if shared else sub.memo
     if key not in memo:
         memo[key] = make()
     return memo[key]
@@ -394,3 +412,93 @@ def assert_accuracy(acc: float, threshold: float, what: str, advice: str = "") -
     if acc >= threshold:
         return
     raise CheckFailed(f"{what}: accuracy {acc:.3f}, below the threshold {threshold:.3f}." + (f" {advice}" if advice else ""))
+
+
+# ---------------------------------------------------------------------------- encoders and decoders
+
+
+def _finite(value, what: str, shape: tuple | None = None) -> np.ndarray:
+    a = as_array(value, what, shape=shape)
+    if not np.isfinite(a).all():
+        raise CheckFailed(f"{what} hold NaN or infinite values")
+    return a
+
+
+def _split(array: np.ndarray, sizes: dict) -> dict:
+    out, start = {}, 0
+    for name, n in sizes.items():
+        out[name] = array[start:start + n]
+        start += n
+    return out
+
+
+def encode_decode(sub, trained: Trained, inputs: dict, code_size: int, *, what: str, decode=None,
+                  params: list | None = None, untrained: bool = False) -> tuple[dict, dict]:
+    """The codes ``encode(X)`` of an encoder–decoder pair (a `Recipe` of form "pair") for each
+    named input set, and ``decode`` of the codes of the sets named in `decode` (default: all):
+    ``({name: codes}, {name: outputs})``. The encoder and the decoder are each run by a fresh
+    worker of its own (all sets in one call each): the decoder gets the codes and nothing else,
+    so whatever it knows of an image passed through the code. Codes are checked to be finite
+    and of shape (N, code_size), outputs to be finite and shaped as their inputs."""
+    sizes = {name: len(X) for name, X in inputs.items()}
+    X = np.concatenate([_inputs(X, trained.recipe) for X in inputs.values()])
+    out = evaluate(sub, trained, X, method="encode", what=what, params=params, untrained=untrained)
+    try:
+        z = _finite(out, f"the codes of {what}", shape=(len(X), code_size))
+    except CheckFailed as e:
+        raise CheckFailed(f"{e} (the encoder must map a batch of N inputs to codes of shape (N, {code_size}))") from None
+    z = _split(z, sizes)
+    names = list(inputs) if decode is None else list(decode)
+    if not names:
+        return z, {}
+    wanted = np.concatenate([z[name] for name in names])
+    out = evaluate(sub, trained, wanted, method="decode", what=what, params=params, untrained=untrained)
+    shape = (len(wanted), *np.shape(next(iter(inputs.values())))[1:])
+    outputs = _finite(out, f"the reconstructions of {what}", shape=shape)
+    return z, _split(outputs, {name: sizes[name] for name in names})
+
+
+def codes(sub, trained: Trained, X, code_size: int, *, what: str, **kwargs) -> np.ndarray:
+    """The codes ``encode(X)`` of an encoder–decoder pair (see `encode_decode`)."""
+    return encode_decode(sub, trained, {"X": X}, code_size, what=what, decode=(), **kwargs)[0]["X"]
+
+
+def reconstruct(sub, trained: Trained, X, code_size: int, *, what: str, **kwargs) -> np.ndarray:
+    """``decode(encode(X))`` of an encoder–decoder pair, each by a fresh worker (see `encode_decode`)."""
+    return encode_decode(sub, trained, {"X": X}, code_size, what=what, **kwargs)[1]["X"]
+
+
+def bce_with_logits(logits: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Σ over each image's pixels of the binary cross-entropy of sigmoid(logits) against x, in
+    float64: softplus(l) − x·l, computed stably."""
+    l = np.asarray(logits, dtype=np.float64)
+    x = np.asarray(x, dtype=np.float64)
+    per_pixel = np.maximum(l, 0.0) - x * l + np.log1p(np.exp(-np.abs(l)))
+    return per_pixel.reshape(len(l), -1).sum(axis=1)
+
+
+def negative_elbo(sub, trained: Trained, inputs: dict, latent_dim: int, *, what: str, samples: int = 1, seed=None,
+                  params: list | None = None, untrained: bool = False) -> dict:
+    """The mean negative ELBO per image of a VAE on each named input set (pixel values in
+    [0, 1]), computed here with the grader's own loss (`grader.trainers.negative_elbo`'s formula,
+    in float64): ``encode`` of all sets by one fresh worker, z = mu + exp(logvar / 2)·ε with this
+    side's ε (`samples` draws per image, averaged), and ``decode(z)`` by another, which gets z
+    and nothing else."""
+    sizes = {name: len(X) for name, X in inputs.items()}
+    X = np.concatenate([_inputs(X, trained.recipe) for X in inputs.values()])
+    out = evaluate(sub, trained, X, method="encode", what=what, params=params, untrained=untrained)
+    if not (isinstance(out, list) and len(out) == 2):
+        raise CheckFailed(f"encode(x) of {what} should return (mu, logvar), two tensors")
+    shape = (len(X), latent_dim)
+    mu, logvar = (_finite(o, f"the {name} of {what}", shape=shape) for o, name in zip(out, ("mu", "logvar")))
+    if logvar.max() > 50:
+        raise CheckFailed(f"the logvar of {what} reaches {logvar.max():.3g}: exp(logvar) overflows")
+    rng = np.random.default_rng(seed)
+    eps = rng.standard_normal((samples, *shape))
+    z = (mu + np.exp(logvar / 2) * eps).reshape(samples * len(X), latent_dim)
+    logits = evaluate(sub, trained, z, method="decode", what=what, params=params, untrained=untrained)
+    logits = _finite(logits, f"the logits decode(z) of {what}", shape=(samples * len(X), *X.shape[1:]))
+    reconstruction = bce_with_logits(logits, np.tile(X, (samples,) + (1,) * (X.ndim - 1)))
+    per_image = reconstruction.reshape(samples, len(X)).mean(axis=0) + 0.5 * np.sum(np.exp(logvar) + mu**2 - 1.0 - logvar,
+                                                                                       axis=1)
+    return {name: float(v.mean()) for name, v in _split(per_image, sizes).items()}
