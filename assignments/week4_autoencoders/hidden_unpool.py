@@ -17,7 +17,7 @@ from grader.registry import CheckFailed, check
 
 from .public_unpool import (GRAD_TOL, assert_convt_forward, assert_unpool_forward, assert_values,
                             check_convt_backward, check_unpool_backward, convt_backward_mistakes, convt_cache,
-                            convt_problem, convt_shape_hints, distinct_values, pooled, t64, torch_convt, torch_unpool,
+                            convt_problem, convt_shape_hints, distinct_values, pooled, torch_convt, torch_unpool,
                             unpool_backward_mistakes, unpool_problem, unpool_shape_hints)
 
 # (N, C_in, H, W, C_out, KH, KW), stride, padding

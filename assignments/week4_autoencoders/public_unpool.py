@@ -73,8 +73,8 @@ def convt_shape_message(got, x, w, stride, padding):
     (N, C_in, H, W), (_, C_out, KH, KW) = x.shape, w.shape
     s, p = stride, padding
     want = (N, C_out, convt_size(H, KH, s, p), convt_size(W, KW, s, p))
-    msg = (f"has shape {got}, expected (N, C_out, H_out, W_out) = {want} with H_out = (H − 1)·stride − 2·padding + KH "
-           f"and W_out = (W − 1)·stride − 2·padding + KW")
+    msg = (f"has shape {got}, expected (N, C_out, H_out, W_out) = {want} with "
+           f"H_out = (H − 1)·stride − 2·padding + KH and W_out = (W − 1)·stride − 2·padding + KW")
 
     def spatial(dh, dw=None):
         return (N, C_out, convt_size(H, KH, s, p) + dh, convt_size(W, KW, s, p) + (dh if dw is None else dw))
@@ -272,8 +272,8 @@ def unpool_shape_message(got, x, kernel, stride, output_size):
     want = (N, C) + (tuple(output_size) if output_size is not None else default)
     got = tuple(got)
     if output_size is None:
-        msg = (f"has shape {got}, expected (N, C, H_out, W_out) = {want}: without output_size, H_out = (H − 1)·stride "
-               f"+ kernel and W_out = (W − 1)·stride + kernel")
+        msg = (f"has shape {got}, expected (N, C, H_out, W_out) = {want}: without output_size, "
+               f"H_out = (H − 1)·stride + kernel and W_out = (W − 1)·stride + kernel")
         if got == (N, C, h * stride, w * stride):
             msg += "; yours is (H·stride, W·stride), which is that only when kernel = stride"
         elif got == (N, C, h * kernel, w * kernel):
