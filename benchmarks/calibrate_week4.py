@@ -192,13 +192,11 @@ def main():
                     seconds = time.time() - started
                     for split, (X, y) in evals.items():
                         kw = dict(what=model, samples=cfg["samples"], seed=s)
-                        rows.append((s, "vae", model, split, training.negative_elbo(sess, trained, X, cfg["latent_dim"],
-                                                                                    **kw), seconds))
-                        rows.append((s, "vae", f"{model} untrained", split, training.negative_elbo(
-                            sess, trained, X, cfg["latent_dim"], untrained=True, **kw), 0))
-                        rows.append((s, "vae", f"{model} scrambled", split, training.negative_elbo(
-                            sess, trained, X, cfg["latent_dim"],
-                            params=training.scrambled_parameters(trained, np.random.default_rng(s)), **kw), 0))
+                        rng = np.random.default_rng(s)
+                        for label, extra in (("", {}), (" untrained", {"untrained": True}),
+                                             (" scrambled", {"params": training.scrambled_parameters(trained, rng)})):
+                            value = training.negative_elbo(sess, trained, {"X": X}, cfg["latent_dim"], **kw, **extra)["X"]
+                            rows.append((s, "vae", model + label, split, value, 0 if label else seconds))
             for row in rows:
                 if row[0] == s and row[2].split()[0] == model:
                     print(f"secret {row[0]}  {row[1]:<12} {row[2]:<22} {row[3]:<5} {row[4]:.5g}"

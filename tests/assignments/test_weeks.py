@@ -27,9 +27,11 @@ from conftest import ROOT, for_tests, known_bad_patches
 @dataclass(frozen=True)
 class Contract:
     exercises: int  # how many exercises the week has
-    # What a known-bad patch is graded on: "week", or "module" (the exercises of the module it
+    # What a known-bad patch is graded on: "week", "module" (the exercises of the module it
     # patches, and those of its ALSO_COSTS header; the rest runs the reference's code, which the
-    # reference test grades). Week 3 uses "module": its CNN training is the slow part.
+    # reference test grades) or "exercise" (its own exercise and those of ALSO_COSTS, as the demo
+    # grades it). Week 3 uses "module": its CNN training is the slow part. Week 4 uses "exercise":
+    # three of its modules hold a trained exercise beside a NumPy one.
     known_bad_scope: str = "week"
 
 
@@ -37,6 +39,7 @@ WEEKS = {
     "week1_linear_models": Contract(exercises=18),
     "week2_neural_networks": Contract(exercises=7),
     "week3_cnn": Contract(exercises=8, known_bad_scope="module"),
+    "week4_autoencoders": Contract(exercises=8, known_bad_scope="exercise"),
 }
 PATCHES = [(w, p) for w in WEEKS for p in known_bad_patches(w)]
 OTHER_CORRECT = [(w, p) for w in WEEKS for p in sorted((ROOT / "examples" / w).glob("*"))
@@ -79,6 +82,8 @@ def test_known_bad_loses_exactly_its_exercise(grade, week, patch):
     only = None
     if WEEKS[week].known_bad_scope == "module":
         only = {e for e, m in load(week).exercise_modules.items() if m == meta["MODULE"]} | downstream
+    elif WEEKS[week].known_bad_scope == "exercise":
+        only = {meta["EXERCISE"]} | downstream
     report = grade(week, patch=patch, only=only)
     exercises = by_exercise(report)
     target = exercises[meta["EXERCISE"]]
