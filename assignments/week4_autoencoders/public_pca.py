@@ -127,8 +127,7 @@ def assert_components(got, lam, V, k, what, oracle, mistakes=None):
                           mistake=mistake)
     for i in range(k):
         B, m = eigenspace(lam, V, i)
-        r = G[i] - B @ (B.T @ G[i])
-        err = float(np.abs(r).max())
+        err = distance_to(G[i], B)
         if err <= atol:
             continue
         if m == 1:
@@ -140,12 +139,18 @@ def assert_components(got, lam, V, k, what, oracle, mistakes=None):
         else:
             msg = (f"row {i} of {what} does not lie in the eigenspace of the covariance's eigenvalue "
                    f"{fmt(lam[i])} (by {oracle}, of multiplicity {m}): it is {fmt(err)} away from it.")
-        others = [j for j in range(D) if abs(abs(G[i] @ V[:, j]) - 1.0) <= atol and abs(lam[j] - lam[i]) > 0]
+        others = [j for j in range(D) if eigenspace(lam, V, j)[1] and not np.array_equal(eigenspace(lam, V, j)[0], B)
+                  and distance_to(G[i], eigenspace(lam, V, j)[0]) <= atol]
         if others and not mistake:
             msg += (f" It is the eigenvector of the {ordinal(others[0])}largest eigenvalue ({fmt(lam[others[0]])}): "
                     "order the components by decreasing eigenvalue (explained variance).")
         raise CheckFailed(msg + ("" if mistake else " " + HINT), mistake=mistake)
     return G
+
+
+def distance_to(g, B):
+    """The largest element of g's component orthogonal to the span of B's columns."""
+    return float(np.abs(g - B @ (B.T @ g)).max())
 
 
 def ordinal(i):
