@@ -22,5 +22,5 @@ def add_noise_dtypes_shapes_and_sigma_zero(sub, ref):
         if not np.array_equal(got, x):
             raise CheckFailed(f"{what} is not x itself (largest difference {np.abs(got - x).max():.3g}): with sigma = 0 "
                               "there is no noise.")
-    if ref.device == "cuda" and tt.torch.cuda.is_available():
+    if ref.device == "cuda" and tt.torch.get("cuda").is_available():
         assert_noise_statistics(tt, (200, 250), 0.5, np.float32, seed=724, device="cuda")
