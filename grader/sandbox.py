@@ -1006,11 +1006,13 @@ class Session:
         return answer.get("ok")
 
     # -- the API checks use ------------------------------------------------
-    def call(self, target: str, *args, _keep: bool = False, **kwargs):
-        """Call ``module.name`` in the student's package; plain results come back by
-        value, other results (or any result with ``_keep=True``) as a Handle."""
+    def call(self, target: "str | Handle", *args, _keep: bool = False, **kwargs):
+        """Call ``module.name`` in the student's package, or a callable object living in the
+        worker (a Handle); plain results come back by value, other results (or any result
+        with ``_keep=True``) as a Handle."""
+        what = target.split(".", 1)[-1] if isinstance(target, str) else target.type_name.rsplit(".", 1)[-1]
         return self._request({"op": "call", "target": target, "args": list(args), "kwargs": kwargs, "keep": _keep},
-                             what=target.split(".", 1)[-1])
+                             what=what)
 
     def attr(self, target: str):
         """Read ``module.NAME`` (a constant) from the student's package."""

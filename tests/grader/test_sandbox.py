@@ -175,6 +175,18 @@ def test_methods_and_attributes_of_handles_run_in_the_worker(start):
         c.missing()
 
 
+def test_a_handle_to_a_callable_can_be_called(start):
+    """Does sub.call accept a Handle to a callable object living in the worker (a function a module
+    holds, such as its builtins' __import__), and call it there?"""
+    sub = start("""
+        def scale(k):
+            return lambda x: k * x
+    """)
+    assert sub.call(sub.mod.scale(3), 5) == 15
+    math = sub.call(sub.call("mod.__builtins__.get", "__import__"), "math")
+    assert isinstance(math, Handle) and math.sqrt(16.0) == 4.0
+
+
 def test_stored_arrays_updated_in_place_are_seen_by_fetch(start):
     """When student code updates an array the judge stored in the worker, does fetch show the update?"""
     sub = start("""
