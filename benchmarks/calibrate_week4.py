@@ -16,6 +16,7 @@ pointed at student code. The figures go into the comments of assignments/week4_a
 Networks:
   reference        solutions/week4_autoencoders (MLP autoencoder and VAE)
   conv             examples/week4_autoencoders/conv_networks (convolutional autoencoder and VAE)
+  alternative      examples/week4_autoencoders/alternative_correct (LeakyReLU MLP autoencoder, one-hidden-layer ELU VAE)
   linear           examples/week4_autoencoders/known_bad/autoencoder_is_linear.py (autoencoder only)
   pca              PCA with the same code size, fitted on the training images (autoencoder, denoising)
   z_ignored        a VAE whose decoder ignores z (the best it can do is the mean image; VAE only)
@@ -70,8 +71,8 @@ def modules(name: str) -> dict:
     reference = ROOT / "solutions" / WEEK
     if name == "reference":
         return {m: load(reference / f"{m}.py", m) for m in ("autoencoder", "vae", "retrieval")}
-    if name == "conv":
-        folder = ROOT / "examples" / WEEK / "conv_networks"
+    if name in ("conv", "alternative"):
+        folder = ROOT / "examples" / WEEK / {"conv": "conv_networks", "alternative": "alternative_correct"}[name]
         return {m: load(folder / f"{m}.py", m) for m in ("autoencoder", "vae", "retrieval")}
     if name == "linear":
         base = modules("reference")
@@ -156,7 +157,7 @@ def main():
             mods = modules(model)
             sess = training.LocalSession(mods)
             for part in parts:
-                if part in ("autoencoder", "denoising") and model in ("reference", "conv", "linear") and \
+                if part in ("autoencoder", "denoising") and model in ("reference", "conv", "alternative", "linear") and \
                         not (part == "denoising" and model == "linear"):
                     cfg = rubric[part]
                     r = recipe(cfg, "torch_regression", s, form="pair", input_noise=cfg.get("sigma", 0.0))
@@ -183,7 +184,7 @@ def main():
                             db = training.codes(sess, trained, X_train, cfg["code_size"], what=model, untrained=True)
                             rows.append((s, "retrieval", f"{model} untrained", split,
                                          precision(mods["retrieval"], db, q, y_train, y, k), 0))
-                if part == "vae" and model in ("reference", "conv", "z_ignored"):
+                if part == "vae" and model in ("reference", "conv", "alternative", "z_ignored"):
                     cfg = rubric["vae_train"]
                     r = recipe(cfg, "torch_vae", s)
                     started = time.time()

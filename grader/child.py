@@ -501,6 +501,17 @@ def _kill_all_but_me(worker):
     os._exit(70)
 
 
+def _warm_torch(torch):
+    """Pay once, here, what the first call of torch.use_deterministic_algorithms costs (about a
+    second of lazy imports), which every training or evaluation worker would pay again
+    (grader.trainers.build calls it); the setting itself is left as it was."""
+    try:
+        torch.use_deterministic_algorithms(torch.are_deterministic_algorithms_enabled(),
+                                           warn_only=torch.is_deterministic_algorithms_warn_only_enabled())
+    except Exception:
+        pass
+
+
 def main():
     global wire
     config = json.loads(sys.argv[1])
@@ -512,6 +523,8 @@ def main():
             importlib.import_module(name)
         except ImportError:
             pass
+    if "torch" in sys.modules:
+        _warm_torch(sys.modules["torch"])
     control = socket.socket(fileno=int(config["control_fd"]))
     control.sendall(json.dumps({"ready": True}).encode())
     modes = {}  # scratch folder -> its mode when first seen, before any student code ran

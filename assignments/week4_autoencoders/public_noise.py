@@ -13,7 +13,6 @@ NumPy arrays and its generators with ``torch.Generator().manual_seed``, and read
 with ``.detach().cpu().numpy()``.
 """
 
-import math
 
 import numpy as np
 from scipy.stats import kstest
@@ -124,7 +123,7 @@ def assert_standard_normal(e, what, sigma):
     if abs(var - 1.0) > var_tol:
         named = {f"scaling the noise by sigma² = {sigma ** 2:g} instead of sigma (sigma is the standard deviation)":
                      sigma ** 2,
-                 f"scaling the noise by √sigma (sigma taken for the variance)": 1.0 / sigma}
+                 "scaling the noise by √sigma (sigma taken for the variance)": 1.0 / sigma}
         mistake = next((label for label, v in named.items() if abs(var - v) <= variance_bound(v, n, sigmas)), None)
         raise CheckFailed(f"{what}: the variance of (out − x)/sigma over {n} elements is {fmt(var)}, expected 1 ± "
                           f"{fmt(var_tol)} ({sigmas:g} standard errors)." + ("" if mistake else " " + HINT),

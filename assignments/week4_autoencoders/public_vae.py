@@ -14,7 +14,7 @@ from torch.distributions import Normal, kl_divergence
 
 from grader import gradcheck
 from grader.backward import unpack
-from grader.compare import as_array, as_float, assert_close, assert_finite, describe, fmt
+from grader.compare import as_array, assert_close, assert_finite, describe
 from grader.oracles import assert_close_scaled, torch_vjp
 from grader.registry import CheckFailed, check, load_rubric
 from grader.sandbox import Handle
