@@ -11,7 +11,7 @@ from .public_noise import RemoteTorch, assert_noise_statistics, noisy
 
 @check("week4.denoising", points=1)
 def add_noise_dtypes_shapes_and_sigma_zero(sub, ref):
-    """Check add_noise on float32 images of shape (8, 3, 40, 40) with sigma = 2, on a 1-D float64 tensor, with sigma = 0 (x itself) in float32 and float64, and on the GPU when grading runs on one."""
+    """Check that add_noise works on float32 images of shape (8, 3, 40, 40) with sigma = 2, on a 1-D float64 tensor, with sigma = 0 (x itself) in float32 and float64, and on the GPU when grading runs on one."""
     tt = RemoteTorch(sub)
     assert_noise_statistics(tt, (8, 3, 40, 40), 2.0, np.float32, seed=720, offset=3.0)
     assert_noise_statistics(tt, (30_000,), 0.1, np.float64, seed=721)

@@ -10,7 +10,7 @@ from .public_pca import assert_fit, assert_reconstruction_identity, data_with_sp
 
 @check("week4.pca", points=1)
 def pca_rank_deficient_and_fewer_examples_than_features(sub, ref):
-    """Check pca_fit, encode and decode on data of rank 3 in 8 dimensions (k = 2, 5 and 8) and on 6 examples of 10 features (k = 3 and k = D = 10)."""
+    """Check that pca_fit, encode and decode are right on data of rank 3 in 8 dimensions (k = 2, 5 and 8) and on 6 examples of 10 features (k = 3 and k = D = 10)."""
     X = data_with_spectrum(60, 8, (5.0, 2.0, 0.5), seed=420)
     for k in (2, 5, 8):
         assert_fit(sub, X, k)
@@ -23,7 +23,7 @@ def pca_rank_deficient_and_fewer_examples_than_features(sub, ref):
 
 @check("week4.pca", points=1)
 def pca_repeated_eigenvalues_judged_on_the_eigenspace(sub, ref):
-    """Check pca_fit on data whose covariance has repeated eigenvalues (any orthonormal basis of each eigenspace is right), k cutting through a repeated eigenvalue too, and on float32 data."""
+    """Check that pca_fit is right on data whose covariance has repeated eigenvalues (any orthonormal basis of each eigenspace is right), k cutting through a repeated eigenvalue too, and on float32 data."""
     X = data_with_spectrum(200, 7, (9.0, 3.0, 3.0, 3.0, 1.0, 1.0, 0.2), seed=430)
     for k in (2, 4, 5, 7):
         assert_fit(sub, X, k)

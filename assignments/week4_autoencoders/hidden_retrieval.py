@@ -11,7 +11,7 @@ from .public_retrieval import assert_exact_neighbors, assert_neighbors_by_distan
 
 @check("week4.retrieval", points=1)
 def nearest_neighbors_edge_cases(sub, ref):
-    """Check nearest_neighbors with n = 1, n = M, a single query, codes of size 1 with ties on both sides, float32 codes, and 20000 codes of size 16."""
+    """Check that nearest_neighbors is right with n = 1, n = M, a single query, codes of size 1 with ties on both sides, float32 codes, and 20000 codes of size 16."""
     codes, queries = integer_codes(25, 3, 6, seed=620)
     assert_exact_neighbors(sub, codes, queries, 1)
     assert_exact_neighbors(sub, codes, queries, 25)

@@ -42,7 +42,7 @@ def reparameterize_samples_have_the_right_distribution(sub, ref):
 
 @check("week4.vae", points=1)
 def gaussian_kl_edge_cases(sub, ref):
-    """Check gaussian_kl on a batch of one, on float32 inputs, on logvar from −6 to 4, and that it is 0 with zero gradients at mu = 0, logvar = 0."""
+    """Check that gaussian_kl is right on a batch of one, on float32 inputs, on logvar from −6 to 4, and that it is 0 with zero gradients at mu = 0, logvar = 0."""
     assert_gaussian_kl(sub, *problem(1, 4, seed=530))
     mu, logvar = problem(5, 3, seed=531)
     assert_gaussian_kl(sub, mu.astype(np.float32), logvar.astype(np.float32),

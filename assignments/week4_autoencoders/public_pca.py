@@ -252,7 +252,7 @@ def pca_fit_matches_eigendecomposition(sub, ref):
 
 @check("week4.pca", points=1)
 def pca_encode_decode_and_reconstruction_error(sub, ref):
-    """Check pca_encode and pca_decode against their formulas, and that your fit, encode and decode reconstruct X with a mean squared error equal to the sum of the discarded eigenvalues."""
+    """Check that pca_encode and pca_decode match their formulas, and that your fit, encode and decode reconstruct X with a mean squared error equal to the sum of the discarded eigenvalues."""
     assert_encode_decode(sub, 20, 7, 3, seed=410)
     X = data_with_spectrum(300, 6, FULL_RANK, seed=411)
     for k in (2, 4, 6):

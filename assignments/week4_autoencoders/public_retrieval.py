@@ -156,7 +156,7 @@ def nearest_neighbors_exact_with_ties(sub, ref):
 
 @check("week4.retrieval", points=1)
 def nearest_neighbors_matches_scikit_learn(sub, ref):
-    """Check nearest_neighbors against scikit-learn's NearestNeighbors on 300 real-valued codes of size 8 and 25 queries (n = 5)."""
+    """Check that nearest_neighbors agrees with scikit-learn's NearestNeighbors on 300 real-valued codes of size 8 and 25 queries (n = 5)."""
     rng = np.random.default_rng(610)
     codes = rng.normal(size=(300, 8))
     queries = np.vstack([rng.normal(size=(20, 8)), codes[:5] + 0.01 * rng.normal(size=(5, 8))])

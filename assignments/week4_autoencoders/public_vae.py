@@ -142,6 +142,6 @@ def reparameterize_matches_formula(sub, ref):
 
 @check("week4.vae", points=2)
 def gaussian_kl_value_and_gradients(sub, ref):
-    """Check gaussian_kl's value against torch.distributions.kl_divergence (summed over the latent dimensions, averaged over the batch) and its gradients against autograd and numerical differentiation."""
+    """Check that gaussian_kl's value matches torch.distributions.kl_divergence (summed over the latent dimensions, averaged over the batch) and its gradients against autograd and numerical differentiation."""
     assert_gaussian_kl(sub, *problem(6, 3, seed=510))
     assert_gaussian_kl(sub, *problem(32, 8, seed=511, logvar_scale=1.5), full=False)

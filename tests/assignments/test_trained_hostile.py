@@ -1,5 +1,6 @@
-"""Attacks on the trained exercises (weeks 1–3): replacing the trainer, steering the recipe from
-the worker's frames, looking held-out answers up in data the submission carries or regenerates.
+"""Attacks on the trained exercises (weeks 1–4): replacing the trainer, steering the recipe from
+the worker's frames, looking held-out answers up in data the submission carries or regenerates,
+an encoder handing the images to its decoder, a code that is not learned.
 
 Each attack in tests/hostile/<week>/ listed below is a patch (see test_week1_hostile) with a
 ``CHEAT = True`` switch. Its honest baseline is the same patch with ``CHEAT = False``: the model
@@ -26,6 +27,8 @@ ATTACKS = [
     ("week2_neural_networks", "mlp_looks_answers_up_in_the_shipped_digits"),
     ("week3_cnn", "cnn_stub_replaces_the_trainer"),
     ("week3_cnn", "cnn_regenerates_the_shapes"),
+    ("week4_autoencoders", "autoencoder_passes_images_to_its_decoder"),
+    ("week4_autoencoders", "autoencoder_packs_pixels_into_the_code"),
 ]
 
 

@@ -2,7 +2,7 @@
 MODULE = "autoencoder"
 EXERCISE = "week4.denoising"
 HINT = "changing x in place"
-EXERCISE_SCORE = 0
+EXERCISE_SCORE = 4
 
 
 def add_noise(x, sigma, generator):

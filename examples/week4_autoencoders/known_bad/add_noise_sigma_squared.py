@@ -2,7 +2,7 @@
 MODULE = "autoencoder"
 EXERCISE = "week4.denoising"
 HINT = "scaling the noise by sigma²"
-EXERCISE_SCORE = 1
+EXERCISE_SCORE = 5
 
 
 def add_noise(x, sigma, generator):

@@ -2,7 +2,7 @@
 MODULE = "autoencoder"
 EXERCISE = "week4.denoising"
 HINT = "drawing the noise from torch's global random generator"
-EXERCISE_SCORE = 2
+EXERCISE_SCORE = 6
 
 
 def add_noise(x, sigma, generator):

@@ -3,7 +3,7 @@ PCA's subspace, so it cannot reach a threshold PCA with the same code size misse
 MODULE = "autoencoder"
 EXERCISE = "week4.autoencoder"
 HINT = "no better than PCA"
-EXERCISE_SCORE = 7
+EXERCISE_SCORE = 1
 
 
 def build_autoencoder(input_shape, code_size):

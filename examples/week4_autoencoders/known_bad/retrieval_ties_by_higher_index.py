@@ -2,7 +2,7 @@
 MODULE = "retrieval"
 EXERCISE = "week4.retrieval"
 HINT = "breaking ties by the higher index"
-EXERCISE_SCORE = 1
+EXERCISE_SCORE = 5
 
 
 def nearest_neighbors(codes, queries, n):
