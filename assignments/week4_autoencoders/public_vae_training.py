@@ -89,10 +89,25 @@ def judge_vae(sub, ref, split, split_name):
                    f"limit of {trained.recipe.max_seconds:g} s." if trained.stopped_early else "")
         final = trained.history[-1] if trained.history else float("nan")
         raise CheckFailed(f"{what}: negative ELBO {got:.2f} nats per image, above the threshold {threshold:.2f}.{stopped} "
-                          f"The final training loss was {final:.2f}. A decoder that gives every image the same logits "
-                          "(one that ignores z) scores about 155: make decode depend on z, encode return "
-                          "(mu, logvar) of the image (logvar is the log of the variance, not the standard deviation), "
-                          "and decode return logits (no sigmoid: the grader applies it).")
+                          f"The final training loss was {final:.2f}. " + diagnosis(sub, trained, cfg["latent_dim"]))
+
+
+def diagnosis(sub, trained, latent_dim):
+    """Why a trained VAE misses the threshold, from what its decoder makes of 16 random z."""
+    z = np.random.default_rng().standard_normal((16, latent_dim)).astype(np.float32)
+    try:
+        logits = as_array(evaluate(sub, trained, z, method="decode", what="build_vae"), "decode(z)")
+    except Exception:  # the run was judged already; this only words the advice
+        logits = None
+    if logits is not None and logits.size and np.all((logits >= 0) & (logits <= 1)):
+        return ("Every output of decode lies in [0, 1]: it looks like pixel means, passed through a sigmoid. decode "
+                "must return logits, with no sigmoid: the grader applies it (a sigmoid on top of a sigmoid keeps every "
+                "pixel near grey).")
+    if logits is not None and logits.size and float(np.max(np.std(logits, axis=0))) < 1e-4:
+        return ("decode gives the same logits for every z: a decoder that ignores z can only draw one picture for all "
+                "images (about 130 nats here). Make decode a function of z, and encode a function of the image.")
+    return ("A decoder that ignores z scores about 130 nats here: make decode depend on z, encode return (mu, logvar) of "
+            "the image (logvar is the log of the variance), and decode return logits (no sigmoid: the grader applies it).")
 
 
 @check("week4.vae_train", points=1)
