@@ -18,6 +18,7 @@ from sklearn.neighbors import NearestNeighbors
 
 from grader.compare import as_array, assert_finite
 from grader.registry import CheckFailed, check, load_rubric
+from grader.sandbox import Handle
 
 TOL = load_rubric(__file__)["retrieval_exact"]
 
@@ -30,6 +31,8 @@ def assert_neighbors_shape(indices, Q, n, what, M=None, mistakes=None):
     """The student's `indices` as an int64 array of shape (Q, n): integers (in [0, M) when M is
     given), distinct within each row; CheckFailed saying what is wrong otherwise, naming the known
     mistake (`mistakes`: label -> the indices it gives) that `indices` equals, if any."""
+    if isinstance(indices, Handle) and indices.type_name.startswith("torch"):  # retrieval.py may use torch
+        indices = indices.detach().cpu().numpy()
     got = as_array(indices, what)
     mistake = next((label for label, m in (mistakes or {}).items()
                     if m is not None and np.shape(m) == got.shape and np.array_equal(got, m)), None)
