@@ -385,7 +385,9 @@ else:
             ax.plot(list(by_size), list(by_size.values()), "o-", label=name)
     ax.plot([AE["code_size"]], [AE["mse_threshold"]], "k_", ms=20, mew=1.5,
             label=f"the grader's threshold at k = {AE['code_size']}")
-    ax.set(xscale="log", xticks=CODE_SIZES, xticklabels=CODE_SIZES, xlabel="code size k", ylabel="test MSE per pixel",
+    ax.set_xscale("log")
+    ax.minorticks_off()
+    ax.set(xticks=CODE_SIZES, xticklabels=CODE_SIZES, xlabel="code size k", ylabel="test MSE per pixel",
            title="A nonlinear code against the best linear one")
     ax.legend()
     plt.show()
