@@ -23,7 +23,7 @@ from grader.scoring import ERROR, NOT_IMPLEMENTED, PASSED
 
 from conftest import ROOT, apply_attack, attack_base, for_tests, imported_top_levels
 
-WEEKS = ("week1_linear_models", "week2_neural_networks", "week3_cnn")
+WEEKS = ("week1_linear_models", "week2_neural_networks", "week3_cnn", "week4_autoencoders")
 RULE = "may use NumPy and the Python standard library only"
 ATTACKS = [p for w in WEEKS for p in sorted((ROOT / "tests" / "hostile" / w).glob("*.py"))
            if RULE in str(known_bad_meta(p)["HINT"])]
@@ -46,18 +46,21 @@ def test_numpy_only_modules_of_the_solutions_and_examples_import_numpy_and_the_s
 
 
 def test_the_weeks_say_which_modules_are_numpy_only():
-    """Are weeks 1 and 2 NumPy-only throughout, and week 3 but for its PyTorch models?"""
+    """Are weeks 1 and 2 NumPy-only throughout, week 3 but for its PyTorch models, and week 4's PCA and
+    unpooling?"""
     assert Week.load("week1", ROOT).numpy_only == {"regression", "classification", "optimizers", "training"}
     assert Week.load("week2", ROOT).numpy_only == {"perceptron", "layers", "losses", "mlp"}
     assert Week.load("week3", ROOT).numpy_only == {"conv", "normalization", "augment"}
+    assert Week.load("week4", ROOT).numpy_only == {"pca", "unpool"}
 
 
 def test_there_is_an_attack_for_every_week_with_a_library_of_its_own():
     """Are the attacks of issue 10 here (week 1: torch.optim, autograd, scikit-learn; week 3: conv and
-    pooling by torch)?"""
+    pooling by torch), and week 4's (unpooling by torch)?"""
     names = {p.stem for p in ATTACKS}
     assert {"optimizers_wrap_torch_optim", "logistic_by_torch_autograd",
-            "train_softmax_by_sklearn_logistic_regression", "conv_and_pooling_by_torch_functional"} <= names
+            "train_softmax_by_sklearn_logistic_regression", "conv_and_pooling_by_torch_functional",
+            "unpool_by_torch_functional"} <= names
 
 
 @pytest.mark.parametrize("mode", MODES)

@@ -2,9 +2,9 @@
 negative ELBO, builders of the wrong form, retrieval judged on nearest_neighbors alone (PCA's
 codes where the student's encoder cannot serve), and, marked slow, the full recipe's margins.
 What every week must satisfy (reference, template, known-bad examples, ids) is in
-test_weeks.py, graded with the smaller training recipe of conftest.TEST_RUBRIC; the attacks on
-the autoencoder are in test_trained_hostile.py; the checks of PCA, unpooling, the VAE's pieces,
-exact neighbours and add_noise have their own test files.
+test_week4_contract.py (weekly_contract.py), graded with the smaller training recipe of
+conftest.TEST_RUBRIC; the attacks on the autoencoder are in test_trained_hostile.py; the checks of
+PCA, unpooling, the VAE's pieces, exact neighbours and add_noise have their own test files.
 """
 
 import numpy as np

@@ -87,12 +87,17 @@ def test_blank_template_is_not_implemented(grade):
 
 @pytest.mark.parametrize("patch", PATCHES, ids=[p.stem for p in PATCHES])
 def test_known_bad_loses_points_in_its_exercise_with_its_hint(grade, patch):
-    """Does each known-bad example lose points in its exercise only, with its hint in the feedback?"""
+    """Does each known-bad example lose points in its exercise only, with its hint in the feedback? Its
+    score here leaves out the trained checks of week4.retrieval and week4.denoising, which are not in
+    this course: their points count in EXERCISE_SCORE, which test_weeks checks exactly on the whole week."""
     meta = known_bad_meta(patch)
     report = grade(patch=patch, only=MINE)
     exercises = {e.id: e for e in report.exercises()}
     assert {e.id for e in exercises.values() if e.score != e.max_score} == {meta["EXERCISE"]}
-    assert exercises[meta["EXERCISE"]].score == meta["EXERCISE_SCORE"]
+    if meta["EXERCISE"] in ("week4.retrieval", "week4.denoising"):
+        assert exercises[meta["EXERCISE"]].score <= meta["EXERCISE_SCORE"]
+    else:
+        assert exercises[meta["EXERCISE"]].score == meta["EXERCISE_SCORE"]
     assert meta["HINT"] in "\n".join(r.output for r in report.results if r.status != PASSED)
 
 
