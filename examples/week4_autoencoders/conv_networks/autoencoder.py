@@ -1,5 +1,5 @@
-"""A convolutional autoencoder: strided convolutions down to the code, transposed
-convolutions back up (any image whose height and width are multiples of 4)."""
+"""A convolutional autoencoder (strided convolutions down to the code, transposed convolutions back
+up; any image whose height and width are multiples of 4): written independently of the reference."""
 
 import torch
 from torch import nn
