@@ -37,6 +37,20 @@ def nbgrader(*args: str, cwd: Path, home: Path, check: bool = True) -> subproces
     return proc
 
 
+def fetch_and_submit(course: Path, base: Path, week: str, solved: tuple = ("alice",), students=("alice", "bob")):
+    """Each student fetches `week` into their own folder and HOME under `base` and submits it:
+    those in `solved` with the reference's module files, the others the release untouched."""
+    for student in students:
+        work = base / student  # the student's own folder and HOME
+        work.mkdir()
+        shutil.copy(course / "nbgrader_config_student.py", work / "nbgrader_config.py")
+        nbgrader("fetch_assignment", week, cwd=work, home=work)
+        if student in solved:
+            for module in (ROOT / "solutions" / week).glob("*.py"):
+                shutil.copy(module, work / week / module.name)
+        nbgrader("submit", week, "--student", student, cwd=work, home=work)
+
+
 def dlgrade(*argv: str) -> int:
     """`dlgrade ...` with the nbgrader subcommand registered (as cli.py does); `nbgrader
     autograde` is given --isolation rlimits where bubblewrap cannot run (it refuses otherwise)."""

@@ -2,13 +2,11 @@
 release, two students fetch and submit (the reference's modules, the untouched release),
 collect, `dlgrade nbgrader autograde`, and the gradebook's scores per grade cell."""
 
-import shutil
-
 import pytest
 
 pytest.importorskip("nbgrader")
 
-from nbgrader_helpers import ROOT, dlgrade, nbgrader  # noqa: E402
+from nbgrader_helpers import ROOT, dlgrade, fetch_and_submit, nbgrader  # noqa: E402
 
 WEEK = "week4_autoencoders"
 
@@ -26,15 +24,7 @@ def test_week4_is_released_collected_and_autograded(tmp_path):
     nbgrader("release_assignment", WEEK, cwd=course, home=admin)
     released = (course / "release" / WEEK / f"{WEEK}.ipynb").read_text()
     assert "BEGIN HIDDEN TESTS" not in released and "### BEGIN SOLUTION" not in released
-    for student in ("alice", "bob"):
-        work = tmp_path / student
-        work.mkdir()
-        shutil.copy(course / "nbgrader_config_student.py", work / "nbgrader_config.py")
-        nbgrader("fetch_assignment", WEEK, cwd=work, home=work)
-        if student == "alice":
-            for module in (ROOT / "solutions" / WEEK).glob("*.py"):
-                shutil.copy(module, work / WEEK / module.name)
-        nbgrader("submit", WEEK, "--student", student, cwd=work, home=work)
+    fetch_and_submit(course, tmp_path, WEEK)
     nbgrader("collect", WEEK, cwd=course, home=admin)
     assert dlgrade("--course", str(ROOT), "nbgrader", "autograde", "week4", "--nbgrader-course", str(course)) == 0
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:

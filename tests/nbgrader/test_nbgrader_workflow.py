@@ -4,13 +4,12 @@ autograde`, feedback, export."""
 
 import csv
 import re
-import shutil
 
 import pytest
 
 pytest.importorskip("nbgrader")
 
-from nbgrader_helpers import ROOT, WEEK, dlgrade, nbgrader  # noqa: E402
+from nbgrader_helpers import ROOT, WEEK, dlgrade, fetch_and_submit, nbgrader  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -22,15 +21,7 @@ def workflow(tmp_path_factory):
                    "--course-id", "idl101") == 0
     nbgrader("generate_assignment", WEEK, cwd=course, home=admin)
     nbgrader("release_assignment", WEEK, cwd=course, home=admin)
-    for student in ("alice", "bob"):
-        work = base / student  # the student's own folder and HOME
-        work.mkdir()
-        shutil.copy(course / "nbgrader_config_student.py", work / "nbgrader_config.py")
-        nbgrader("fetch_assignment", WEEK, cwd=work, home=work)
-        if student == "alice":
-            for module in (ROOT / "solutions" / WEEK).glob("*.py"):
-                shutil.copy(module, work / WEEK / module.name)
-        nbgrader("submit", WEEK, "--student", student, cwd=work, home=work)
+    fetch_and_submit(course, base, WEEK)
     nbgrader("collect", WEEK, cwd=course, home=admin)
     assert dlgrade("--course", str(ROOT), "nbgrader", "autograde", "week1", "--nbgrader-course", str(course)) == 0
     nbgrader("generate_feedback", WEEK, cwd=course, home=admin)
