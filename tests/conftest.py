@@ -37,13 +37,15 @@ def known_bad_patches(week_name: str) -> list[Path]:
 # epochs=4 n_train=1000 n_val=300 n_test=300: see [cnn] there). Slow tests use the rubric as is.
 TEST_RUBRIC = {
     "week3_cnn": {"cnn": {"n_train": 1000, "n_val": 300, "n_test": 300, "epochs": 4}},
-    # Half the epochs and fewer held-out images, with the MSE thresholds raised to match (the reference
-    # lands at 0.0220–0.0229 and 0.0234–0.0244 with 15 epochs; the linear autoencoder at 0.035 or more,
-    # PCA at 0.029); the negative ELBO threshold holds as it is (the reference: 104–106).
+    # 8 epochs instead of 30 and fewer held-out images, with the MSE thresholds raised to match (measured,
+    # 2 secrets: the reference lands at 0.0264–0.0277 and 0.0275–0.0282, conv_networks at 0.0257–0.0272 and
+    # 0.0287–0.0298, alternative_correct lower; the linear autoencoder at 0.0417 or more, the noisy input
+    # at 0.040); the negative ELBO threshold holds as it is (correct VAEs 105.5–108.8, one that ignores z
+    # 151). That PCA misses the autoencoder's threshold is tested with the full recipe (slow tests).
     "week4_autoencoders": {"data": {"n_val": 300, "n_test": 300},
-                           "autoencoder": {"epochs": 15, "mse_threshold": 0.026},
-                           "denoising": {"epochs": 15, "mse_threshold": 0.028},
-                           "vae_train": {"epochs": 15}},
+                           "autoencoder": {"epochs": 8, "mse_threshold": 0.032},
+                           "denoising": {"epochs": 8, "mse_threshold": 0.033},
+                           "vae_train": {"epochs": 8}},
 }
 
 

@@ -83,7 +83,7 @@ def test_a_builder_that_returns_one_module_is_told_to_return_a_pair(grade4):
 def test_retrieval_falls_back_to_pca_codes_where_the_encoder_cannot_serve(grade4):
     """Is nearest_neighbors judged alone: in PCA's codes when build_autoencoder is a stub, and when
     its encoder gives every image the same code (where no neighbours keep the classes apart)?
-    Full marks both ways, and the autoencoder loses its own points only."""
+    Full marks both ways (that the autoencoder loses its own points is the contract's business)."""
     stub = ('MODULE = "autoencoder"\n\n\ndef build_autoencoder(input_shape, code_size):\n'
             '    raise NotImplementedError("week4.autoencoder")\n')
     constant = ('MODULE = "autoencoder"\n\n\nclass Constant(nn.Module):\n'
@@ -95,10 +95,9 @@ def test_retrieval_falls_back_to_pca_codes_where_the_encoder_cannot_serve(grade4
                 '    return Constant(size, code_size), nn.Sequential(nn.Linear(code_size, size), '
                 'nn.Unflatten(1, tuple(input_shape)))\n')
     for patch in (stub, constant):
-        report = grade4(patch=patch, only={"week4.autoencoder", "week4.retrieval"})
-        scores = {e.id: (e.score, e.max_score) for e in report.exercises()}
-        assert scores["week4.retrieval"][0] == scores["week4.retrieval"][1] > 0
-        assert scores["week4.autoencoder"][0] < scores["week4.autoencoder"][1]
+        report = grade4(patch=patch, only={"week4.retrieval"})
+        (retrieval,) = report.exercises()
+        assert retrieval.score == retrieval.max_score > 0, [c.output for c in retrieval.checks]
 
 
 def test_retrieval_failure_names_the_code_space_and_exact_neighbours(grade4):
