@@ -501,10 +501,17 @@ def _kill_all_but_me(worker):
     os._exit(70)
 
 
+_warmed = []
+
+
 def _warm_torch(torch):
-    """Pay once, here, what the first call of torch.use_deterministic_algorithms costs (about a
-    second of lazy imports), which every training or evaluation worker would pay again
-    (grader.trainers.build calls it); the setting itself is left as it was."""
+    """Pay once, here, before forking the first worker that trains or evaluates a network, what
+    the first call of torch.use_deterministic_algorithms costs (about a second of lazy imports),
+    which each such worker would pay again (grader.trainers.build calls it); the setting itself is
+    left as it was. A server whose workers never train never pays it."""
+    if _warmed:
+        return
+    _warmed.append(True)
     try:
         torch.use_deterministic_algorithms(torch.are_deterministic_algorithms_enabled(),
                                            warn_only=torch.is_deterministic_algorithms_warn_only_enabled())
@@ -523,8 +530,6 @@ def main():
             importlib.import_module(name)
         except ImportError:
             pass
-    if "torch" in sys.modules:
-        _warm_torch(sys.modules["torch"])
     control = socket.socket(fileno=int(config["control_fd"]))
     control.sendall(json.dumps({"ready": True}).encode())
     modes = {}  # scratch folder -> its mode when first seen, before any student code ran
@@ -550,6 +555,8 @@ def main():
                     os.close(fd)
                 control.sendall(json.dumps({"error": f"could not empty {folder} ({e})"}).encode())
                 continue
+            if req.get("warm") and "torch" in sys.modules:  # a worker that trains or evaluates a network
+                _warm_torch(sys.modules["torch"])
             rpc = socket.socket(fileno=fds[0])
             pid = os.fork()
             if pid == 0:

@@ -808,12 +808,14 @@ class Sandbox:
         return loaded_libraries(worker.pid, self.package_folders)
 
     # -- workers ------------------------------------------------------------
-    def spawn(self) -> Worker:
+    def spawn(self, warm: bool = False) -> Worker:
         """A fresh worker. If the fork server has died (student code can signal its
-        parent), it is started again, at most `MAX_RESTARTS` times per sandbox."""
+        parent), it is started again, at most `MAX_RESTARTS` times per sandbox. `warm`: the
+        worker will train or evaluate a network (the server first pays torch's one-time
+        initialisation, once, for all such workers; see child._warm_torch)."""
         self.ready()
         try:
-            return self._spawn_once()
+            return self._spawn_once(warm)
         except SandboxError:
             if self.restarts >= self.MAX_RESTARTS or self._tmp is None:
                 raise
@@ -825,14 +827,14 @@ class Sandbox:
                 work.rename(self._tmp / f"work-{self.restarts}")
             work.mkdir()
         self._start_server()
-        return self._spawn_once()
+        return self._spawn_once(warm)
 
     def _scratch(self) -> list[str]:
         """The folders student code may write, as the server sees them: its work folder (/tmp under
         bubblewrap) and, under bubblewrap, /dev/shm (a small tmpfs of its own, writable too)."""
         return [self._inside("work"), *([SHM] if self.confined else [])]
 
-    def _spawn_once(self) -> Worker:
+    def _spawn_once(self, warm: bool = False) -> Worker:
         # One worker at a time, and each starts with empty scratch folders: nothing one exercise's
         # checks wrote (a hidden check's inputs, logged by student code) reaches the next. The
         # server empties them before it forks, so every process that could still write there must be
@@ -850,7 +852,7 @@ class Sandbox:
         spec = {
             "op": "spawn", "package": self.package, "sub_root": self._inside("sub"),
             "workdir": self._inside("work"), "scratch": self._scratch(), "max_message": self.limits.message_mb << 20,
-            "limits": worker_limits(self.limits, self.device, self.confined),
+            "limits": worker_limits(self.limits, self.device, self.confined), "warm": bool(warm),
         }
         try:
             try:
@@ -925,6 +927,7 @@ class Session:
         self.output_log: list[str] = []
         self.memo: dict = {}  # what the checks of one exercise share (a model trained once, judged twice)
         self.shared_memo = sandbox.memo  # what the exercises graded in this sandbox share (grader.training)
+        self.warm = False  # the next worker trains or evaluates a network (grader.training sets it)
         self.forbidden: ForbiddenLibrary | None = None  # the first forbidden import of a NumPy-only module seen
 
     def __getattr__(self, module):
@@ -940,7 +943,7 @@ class Session:
         if self._worker is None or not self._worker.alive:
             if self._worker is not None:
                 self.output_log.append(self._worker.output)
-            self._worker = self._sandbox.spawn()
+            self._worker = self._sandbox.spawn(warm=self.warm)
         return self._worker
 
     def _encode_handle(self, worker):

@@ -172,6 +172,7 @@ def _optimizer(params, recipe):
 
 
 def _runtime(sub, fn: str, *args, what: str, timeout: float | None = None, keep: bool = False, **kwargs):
+    sub.warm = True  # a worker started for this pays no one-time initialisation (Sandbox.spawn)
     return sub._request({"op": "runtime", "fn": fn, "args": list(args), "kwargs": kwargs, "keep": keep},
                         what=what, timeout=timeout)
 

@@ -112,6 +112,16 @@ def test_retrieval_failure_names_the_code_space_and_exact_neighbours(grade4):
         assert "where the exact nearest neighbours score" in r.output
 
 
+@pytest.mark.parametrize("folder", ["alternative_correct", "conv_networks"])
+def test_other_correct_submissions_score_full_marks_where_nothing_trains(grade4, folder):
+    """Do the other correct submissions get full marks on every exercise without a training run? (Graded
+    whole, the trained exercises too, in the slow tests: test_week4_contract.py and the full recipe below.)"""
+    report = grade4(ROOT / "examples" / WEEK / folder, only={"week4.pca", "week4.conv_transpose", "week4.max_unpool",
+                                                              "week4.vae"})
+    assert [(r.title, r.output) for r in failed(report)] == []
+    assert report.score == report.max_score == 20
+
+
 # --- the grader's own losses ----------------------------------------------------------------------------
 
 

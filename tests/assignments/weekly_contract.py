@@ -16,6 +16,8 @@ import re
 import shutil
 from dataclasses import dataclass
 
+import pytest
+
 from grader.cli import known_bad_meta
 from grader.course import STUB_ID, SOLUTION_BEGIN, Week
 from grader.engine import grade_submission
@@ -34,13 +36,16 @@ class Contract:
     # grades it). Week 3 uses "module": its CNN training is the slow part. Week 4 uses "exercise":
     # three of its modules hold a trained exercise beside a NumPy one.
     known_bad_scope: str = "week"
+    # Other correct implementations graded whole only in the slow tests (week 4: each trains three
+    # networks; its test file grades their exercises without a training run in the default suite).
+    other_correct_slow: bool = False
 
 
 CONTRACTS = {
     "week1_linear_models": Contract(exercises=18),
     "week2_neural_networks": Contract(exercises=7),
     "week3_cnn": Contract(exercises=8, known_bad_scope="module"),
-    "week4_autoencoders": Contract(exercises=8, known_bad_scope="exercise"),
+    "week4_autoencoders": Contract(exercises=8, known_bad_scope="exercise", other_correct_slow=True),
 }
 
 
@@ -52,9 +57,10 @@ def parametrize(metafunc, weeks):
         cases = [(w, p) for w in weeks for p in known_bad_patches(w)]
         metafunc.parametrize("week,patch", cases, ids=[f"{w.split('_')[0]}-{p.stem}" for w, p in cases])
     elif "folder" in names:
-        cases = [(w, p) for w in weeks for p in sorted((ROOT / "examples" / w).glob("*"))
-                 if p.is_dir() and p.name != "known_bad"]
-        metafunc.parametrize("week,folder", cases, ids=[f"{w.split('_')[0]}-{p.name}" for w, p in cases])
+        cases = [pytest.param(w, p, id=f"{w.split('_')[0]}-{p.name}",
+                              marks=[pytest.mark.slow] if CONTRACTS[w].other_correct_slow else [])
+                 for w in weeks for p in sorted((ROOT / "examples" / w).glob("*")) if p.is_dir() and p.name != "known_bad"]
+        metafunc.parametrize("week,folder", cases)
     elif "week" in names:
         metafunc.parametrize("week", weeks)
 
