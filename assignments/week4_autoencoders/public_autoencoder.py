@@ -111,15 +111,19 @@ def mse(a, b) -> float:
     return float(np.mean((np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)) ** 2))
 
 
-def pca_mse(X_train, X_eval, k, target=None) -> float:
-    """The mean squared error of PCA with k components fitted on X_train, reconstructing X_eval,
-    against `target` (default X_eval): the best a linear code of size k does."""
+def pca_basis(X_train, k):
+    """The mean (D,) and the first k principal components (k, D) of the flattened X_train."""
     A = X_train.reshape(len(X_train), -1).astype(np.float64)
-    B = X_eval.reshape(len(X_eval), -1).astype(np.float64)
     mean = A.mean(axis=0)
-    _, _, vt = np.linalg.svd(A - mean, full_matrices=False)
-    R = (B - mean) @ vt[:k].T @ vt[:k] + mean
-    return mse(R, B if target is None else target.reshape(len(target), -1))
+    return mean, np.linalg.svd(A - mean, full_matrices=False)[2][:k]
+
+
+def pca_mse(X_train, X_eval, k) -> float:
+    """The mean squared error of PCA with k components fitted on X_train, reconstructing X_eval:
+    the best a linear code of size k does."""
+    mean, components = pca_basis(X_train, k)
+    B = X_eval.reshape(len(X_eval), -1).astype(np.float64)
+    return mse((B - mean) @ components.T @ components + mean, B)
 
 
 def noisy(X, sigma, split):
@@ -250,10 +254,9 @@ def denoiser_reaches_threshold_on_validation(sub, ref):
 
 def pca_codes(X_train, X, size):
     """The codes of X_train and X in PCA's space of `size` components, fitted on X_train."""
-    A = X_train.reshape(len(X_train), -1).astype(np.float64)
-    mean = A.mean(axis=0)
-    components = np.linalg.svd(A - mean, full_matrices=False)[2][:size]
-    return (A - mean) @ components.T, (X.reshape(len(X), -1) - mean) @ components.T
+    mean, components = pca_basis(X_train, size)
+    return ((X_train.reshape(len(X_train), -1) - mean) @ components.T,
+            (X.reshape(len(X), -1) - mean) @ components.T)
 
 
 def precision_at(idx, y_db, y_queries) -> float:
