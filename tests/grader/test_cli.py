@@ -150,10 +150,10 @@ def test_check_finds_the_week_folder_in_the_current_folder(tmp_path, monkeypatch
 
 def test_unreleased_week_names_the_available_ones(capsys):
     """Does asking for a week the course has not released say which weeks are available?"""
-    assert main(["grade", "week5", str(REF)]) == 2
-    assert "week5_rnn is not released" in capsys.readouterr().err
-    assert main(["check", "week5"]) == 2
-    assert "(available: week1, week2, week3, week4)" in capsys.readouterr().err
+    assert main(["grade", "week6", str(REF)]) == 2
+    assert "week6_captioning is not released" in capsys.readouterr().err
+    assert main(["check", "week6"]) == 2
+    assert "(available: week1, week2, week3, week4, week5)" in capsys.readouterr().err
 
 
 def test_help_lists_the_released_weeks(capsys):
