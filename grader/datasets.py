@@ -108,6 +108,114 @@ def shapes_split(n_train: int = 2000, n_val: int = 500, n_test: int = 500, size:
 
 
 # ---------------------------------------------------------------------------
+# Text source: a k-th order Markov chain over a small alphabet, its entropy rate known exactly.
+
+TEXT_ALPHABET = "abcdefgh"
+
+
+class MarkovText:
+    """A k-th order Markov chain over ``len(alphabet)`` characters: the next character's
+    distribution is ``table[context]``, where the context is the last `order` ids read as a
+    number in base V (the oldest the most significant digit). Every row is drawn from a
+    symmetric Dirichlet distribution of parameter `concentration` (small: peaked rows), so
+    the next character depends strongly on each of the last `order` ones.
+
+    The chain's stationary distribution over contexts is computed exactly (an eigenvector of
+    the V^order × V^order transition matrix), and with it the entropy rate H (bits per
+    character): the expected cross-entropy of the best possible model, the true one, on
+    text drawn from the chain. `conditional_entropy(j)` is the best a model that sees only
+    the last j characters can do (j = 1: a bigram model). Sequences start in the stationary
+    distribution, so every position of every sequence is distributed alike.
+    """
+
+    def __init__(self, seed: int, vocab_size: int = 8, order: int = 3, concentration: float = 0.3):
+        if not 2 <= vocab_size <= len(TEXT_ALPHABET) or order < 1:
+            raise ValueError(f"vocab_size must be 2..{len(TEXT_ALPHABET)} and order ≥ 1")
+        rng = np.random.default_rng(seed)
+        self.vocab_size, self.order = vocab_size, order
+        self.alphabet = TEXT_ALPHABET[:vocab_size]
+        self.table = rng.dirichlet(np.full(vocab_size, concentration), size=vocab_size**order)
+        self.table.setflags(write=False)
+        self.stationary = self._stationary()
+
+    @property
+    def contexts(self) -> int:
+        return self.vocab_size**self.order
+
+    def _next_context(self) -> np.ndarray:
+        """next[c, x]: the context after reading x in context c."""
+        return (np.arange(self.contexts)[:, None] * self.vocab_size + np.arange(self.vocab_size)) % self.contexts
+
+    def _stationary(self) -> np.ndarray:
+        S = self.contexts
+        M = np.zeros((S, S))
+        np.add.at(M, (np.repeat(np.arange(S), self.vocab_size), self._next_context().ravel()), self.table.ravel())
+        values, vectors = np.linalg.eig(M.T)
+        pi = np.real(vectors[:, np.argmin(np.abs(values - 1.0))])
+        pi = np.abs(pi) / np.abs(pi).sum()
+        if not np.allclose(pi @ M, pi, atol=1e-12):
+            raise ArithmeticError("the chain's stationary distribution did not converge")
+        return pi
+
+    def conditional_entropy(self, j: int) -> float:
+        """H(X_t | the j characters before it) in bits, for the stationary chain: the best
+        cross-entropy per character of a model of order j (0 ≤ j ≤ order)."""
+        if not 0 <= j <= self.order:
+            raise ValueError(f"j must be in 0..{self.order}")
+        joint = (self.stationary[:, None] * self.table).reshape(self.vocab_size ** (self.order - j), -1,
+                                                                self.vocab_size).sum(axis=0)
+        p_context = joint.sum(axis=1, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            terms = np.where(joint > 0, joint * np.log2(joint / p_context), 0.0)
+        return float(-terms.sum())
+
+    def entropy_rate(self) -> float:
+        """H in bits per character: the conditional entropy given the last `order` characters."""
+        return self.conditional_entropy(self.order)
+
+    def sequences(self, n: int, length: int, seed) -> np.ndarray:
+        """`n` independent sequences of `length` ids (int64, shape (n, length)), each started in
+        the stationary distribution (its first `order` characters drawn jointly from it)."""
+        rng = np.random.default_rng(seed)
+        V, k = self.vocab_size, self.order
+        context = rng.choice(self.contexts, size=n, p=self.stationary)
+        digits = (context[:, None] // V ** np.arange(k - 1, -1, -1)) % V
+        out = np.empty((n, length), dtype=np.int64)
+        out[:, :min(k, length)] = digits[:, :length]
+        cumulative = np.cumsum(self.table, axis=1)
+        following = self._next_context()
+        for t in range(k, length):
+            u = rng.random(n)[:, None]
+            x = np.minimum((u > cumulative[context]).sum(axis=1), V - 1)
+            out[:, t] = x
+            context = following[context, x]
+        return out
+
+    def probabilities(self, ids: np.ndarray) -> np.ndarray:
+        """The true next-character distribution after each position of `ids` (n, T): shape
+        (n, T, V), defined from position order − 1 on (earlier rows are NaN)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        n, T = ids.shape
+        out = np.full((n, T, self.vocab_size), np.nan)
+        for t in range(self.order - 1, T):
+            context = np.zeros(n, dtype=np.int64)
+            for j in range(t - self.order + 1, t + 1):
+                context = context * self.vocab_size + ids[:, j]
+            out[:, t] = self.table[context]
+        return out
+
+    def decode(self, ids) -> str:
+        """Ids as text in the chain's alphabet."""
+        return "".join(self.alphabet[int(i)] for i in np.asarray(ids).ravel())
+
+
+@functools.lru_cache(maxsize=8)
+def markov_text(seed: int = 0, vocab_size: int = 8, order: int = 3, concentration: float = 0.3) -> MarkovText:
+    """The text source of `seed` (see `MarkovText`); the same seed gives the same chain."""
+    return MarkovText(seed, vocab_size, order, concentration)
+
+
+# ---------------------------------------------------------------------------
 # Real data an instructor has on disk (never downloaded).
 
 _IDX_TYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}

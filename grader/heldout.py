@@ -3,7 +3,8 @@
 Every data set a trained exercise is judged on is drawn from the instructor's *course
 secret*, never from a seed that ships with the public checks:
 
-* generated data (week 3's shapes) comes from seeds derived from the secret;
+* generated data (week 3's shapes) comes from seeds derived from the secret; so does week 5's
+  text source, the Markov chain itself as well as the text drawn from it;
 * the digits, which scikit-learn ships to everyone (and which a student could paste into a
   submission), are split with a secret seed and passed through a secret fixed transform,
   applied to the training and the held-out inputs alike: a random rotation of the 64 pixel
@@ -114,6 +115,13 @@ def _shapes(n: int, size: int, seed: int, channels: int, *ranges) -> tuple[np.nd
     return X, y
 
 
+def markov_text(purpose: str, **kwargs) -> _data.MarkovText:
+    """`grader.datasets.markov_text` of the secret seed for `purpose` ("week5.text"): the chain
+    itself is secret, not only the text drawn from it (draw sequences with ``secret_seed(purpose
+    + ".test")`` and the like); `kwargs`: its vocab_size, order and concentration."""
+    return _data.markov_text(secret_seed(purpose), **kwargs)
+
+
 def shipped_data_dirs() -> list[Path]:
     """Folders of data sets that installed libraries ship (scikit-learn's digits among them),
     found without importing the libraries: the sandbox hides them from student code."""
@@ -130,4 +138,4 @@ def shipped_data_dirs() -> list[Path]:
     return found
 
 
-__all__ = ["course_secret", "secret_seed", "digits", "shapes", "random_rotation", "shipped_data_dirs", "DIGITS_NOISE"]
+__all__ = ["course_secret", "secret_seed", "digits", "shapes", "markov_text", "random_rotation", "shipped_data_dirs", "DIGITS_NOISE"]
