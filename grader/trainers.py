@@ -185,6 +185,36 @@ def negative_elbo(model, xb, generator):
     return reconstruction + kl
 
 
+def _sequence_logits(model, ids):
+    """``model(ids)`` for ids (N, T), checked to be logits of shape (N, T, V)."""
+    torch = _torch()
+    logits = model(ids)
+    if not isinstance(logits, torch.Tensor) or logits.dim() != 3 or tuple(logits.shape[:2]) != tuple(ids.shape):
+        shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else _what(logits)
+        raise ValueError(f"the model maps ids of shape {tuple(ids.shape)} to {shape}, expected logits of shape "
+                         f"(N, T, V) = ({ids.shape[0]}, {ids.shape[1]}, V)")
+    return logits
+
+
+def next_token_loss(model, xb):
+    """The grader's loss of a language model on sequences xb (N, T + 1) of ids: the mean over
+    every position t < T of the cross-entropy of ``model(xb[:, :T])[:, t]`` against xb[:, t + 1]."""
+    F = _torch().nn.functional
+    logits = _sequence_logits(model, xb[:, :-1])
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), xb[:, 1:].reshape(-1))
+
+
+def last_logits(model, ids, device="cpu"):
+    """A language model's logits at the last position of ids (N, L), in evaluation mode: (N, V).
+    The judge calls it with ever longer prefixes of its sequences, so the model never holds a
+    character after the one whose successor it predicts."""
+    torch = _torch()
+    model.eval()
+    with torch.no_grad():
+        logits = _sequence_logits(model, torch.as_tensor(np.asarray(ids, dtype=np.int64)).to(device))
+        return _numpy(logits[:, -1], "the logits")
+
+
 def _tensor(array, device):
     """A batch as a tensor on `device`: floating-point data as torch's default dtype (float32)."""
     torch = _torch()
@@ -197,7 +227,8 @@ def step(model, kind, params, X, targets, idx, loss, device="cpu", seed=None, in
     loss against ``targets[idx]``, and return ``{"loss": float, "grads": [arrays]}`` (a
     parameter without a gradient gets zeros). Losses: "cross_entropy" (targets are labels),
     "mse" (targets shaped as the outputs), "neg_elbo" (a VAE; targets unused, see
-    `negative_elbo`). `seed` seeds the step's randomness (the VAE's ε; the noise added to the
+    `negative_elbo`), "next_token" (a language model on sequences of ids; targets unused, see
+    `next_token_loss`). `seed` seeds the step's randomness (the VAE's ε; the noise added to the
     inputs when `input_noise` > 0: a denoiser's inputs are ``X[idx] + input_noise·ε``)."""
     idx = np.asarray(idx, dtype=np.int64)
     load(model, kind, params)
@@ -217,6 +248,8 @@ def step(model, kind, params, X, targets, idx, loss, device="cpu", seed=None, in
     generator = _generator(0 if seed is None else seed, device)
     if loss == "neg_elbo":
         value = negative_elbo(model, xb, generator)
+    elif loss == "next_token":
+        value = next_token_loss(model, xb)
     else:
         tb = _tensor(targets[idx], device)
         if input_noise:
@@ -263,4 +296,4 @@ def _numpy(out, what):
 
 
 OPS = {"build": build, "parameters": parameters, "buffers": buffers, "load": load, "step": step,
-       "predict": predict}
+       "predict": predict, "last_logits": last_logits}

@@ -27,9 +27,9 @@ import numpy as np
 
 from .compare import as_array
 from .registry import CheckFailed
-from .sandbox import StudentTimeout
+from .sandbox import StudentProblem, StudentTimeout
 
-TRAINERS = ("numpy_classifier", "torch_classifier", "torch_regression", "torch_vae")
+TRAINERS = ("numpy_classifier", "torch_classifier", "torch_regression", "torch_vae", "torch_lm")
 FORMS = ("module", "pair")
 CLOCK = time.monotonic
 
@@ -39,7 +39,8 @@ class Recipe:
     """A fixed training recipe."""
 
     trainer: str  # "numpy_classifier" (parameters()/gradients() models), "torch_classifier", "torch_regression",
-    # "torch_vae" (the grader's negative ELBO, `grader.trainers.negative_elbo`; the targets are the inputs)
+    # "torch_vae" (the grader's negative ELBO, `grader.trainers.negative_elbo`; the targets are the inputs),
+    # "torch_lm" (a language model on sequences of ids, `grader.trainers.next_token_loss`)
     epochs: int
     batch_size: int
     lr: float
@@ -67,7 +68,8 @@ class Recipe:
 
     @property
     def loss(self) -> str:
-        return {"torch_regression": "mse", "torch_vae": "neg_elbo"}.get(self.trainer, "cross_entropy")
+        return {"torch_regression": "mse", "torch_vae": "neg_elbo", "torch_lm": "next_token"}.get(self.trainer,
+                                                                                                  "cross_entropy")
 
     def step_seed(self, epoch: int, start: int) -> int:
         """The seed of one training step's randomness (a VAE's ε, a denoiser's input noise)."""
@@ -215,8 +217,8 @@ def train(sub, builder: str, builder_args=(), builder_kwargs: dict | None = None
     X_train = _inputs(X_train, recipe)
     if recipe.loss == "mse":
         targets = _inputs(y_train, recipe)
-    elif recipe.loss == "neg_elbo":
-        targets = np.zeros(len(X_train), dtype=np.int64)  # unused: a VAE's targets are its inputs
+    elif recipe.loss in ("neg_elbo", "next_token"):
+        targets = np.zeros(len(X_train), dtype=np.int64)  # unused: the targets are the inputs (a VAE's; the next ids)
     else:
         targets = np.ascontiguousarray(np.asarray(y_train, dtype=np.int64))
     started = CLOCK()
@@ -288,15 +290,23 @@ def evaluate(sub, trained: Trained, X_eval, *, method: str = "forward", batch_si
     X_eval = _inputs(X_eval, r)
     sub.restart()
     try:
-        model = _build(sub, trained.builder, trained.args, trained.kwargs, r, trained.device, what, timeout)
-        if not untrained:
-            _runtime(sub, "load", model, r.kind, trained.params if params is None else params, trained.buffers,
-                     what=f"loading the trained parameters into {what}", timeout=timeout)
+        model = _loaded(sub, trained, params, untrained, what, timeout)
         when = "before training" if untrained else "after training"
         return _runtime(sub, "predict", model, r.kind, X_eval, method, batch_size, trained.device,
                         what=f"{what} {when}", timeout=timeout)
     finally:
         sub.restart()
+
+
+def _loaded(sub, trained: Trained, params, untrained: bool, what: str, timeout: float):
+    """The model rebuilt by the student's builder in the current worker, the trained parameters
+    (or `params`) and buffers loaded unless `untrained`: a handle to it."""
+    r = trained.recipe
+    model = _build(sub, trained.builder, trained.args, trained.kwargs, r, trained.device, what, timeout)
+    if not untrained:
+        _runtime(sub, "load", model, r.kind, trained.params if params is None else params, trained.buffers,
+                 what=f"loading the trained parameters into {what}", timeout=timeout)
+    return model
 
 
 def controls(sub, trained: Trained, X_eval, *, method: str = "forward", batch_size: int = 256,
@@ -354,6 +364,22 @@ def trained_once(sub, key, make, shared: bool = False):
     if key not in memo:
         memo[key] = make()
     return memo[key]
+
+
+def once(sub, key, make):
+    """``make()`` once per grading, for every check of every exercise that needs it, and its
+    failure too: a run that failed is not started again by the next check, which fails the
+    same way (`trained_once` with ``shared=True``)."""
+    def attempt():
+        try:
+            return make()
+        except (StudentProblem, CheckFailed) as e:
+            return e
+
+    outcome = trained_once(sub, key, attempt, shared=True)
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
 
 def _labels(outputs, n: int, num_classes: int, what: str) -> np.ndarray:
@@ -503,3 +529,83 @@ def negative_elbo(sub, trained: Trained, inputs: dict, latent_dim: int, *, what:
     per_image = reconstruction.reshape(samples, len(X)).mean(axis=0) + 0.5 * np.sum(np.exp(logvar) + mu**2 - 1.0 - logvar,
                                                                                        axis=1)
     return {name: float(v.mean()) for name, v in _split(per_image, sizes).items()}
+
+
+# ---------------------------------------------------------------------------- language models
+
+
+def next_token_logits(sub, trained: Trained, ids, *, first: int, what: str, timeout: float = 300.0,
+                      params: list | None = None, untrained: bool = False) -> np.ndarray:
+    """A language model's logits for the id after each prefix ``ids[:, :L]``, L = first … T − 1,
+    of the sequences ids (N, T): shape (N, T − first, V), row j predicting ids[:, first + j].
+
+    Causal by construction: a fresh worker rebuilds the model (the trained parameters loaded) and
+    is sent the prefixes one length at a time, shortest first, keeping only the logits at each
+    prefix's last position. Whatever the model does, when it gives the logits for position L it
+    has never held an id after position L − 1: it cannot lower its loss by looking ahead, and no
+    held-out target reaches the worker before it has been predicted."""
+    ids = np.ascontiguousarray(np.asarray(ids, dtype=np.int64))
+    n, T = ids.shape
+    if not 1 <= first < T:
+        raise ValueError(f"first must be in 1..{T - 1}")
+    deadline = CLOCK() + timeout
+    sub.restart()
+    try:
+        model = _loaded(sub, trained, params, untrained, what, timeout)
+        rows = []
+        for L in range(first, T):
+            left = deadline - CLOCK()
+            if left <= 0:
+                raise StudentTimeout(f"{what} did not give its logits for {n} sequences of {T} ids within {timeout:g} s")
+            out = _runtime(sub, "last_logits", model, ids[:, :L], trained.device,
+                           what=f"{what} on prefixes of {L} ids", timeout=left)
+            rows.append(_leading(_finite(out, f"the logits of {what} after {L} ids"), (n,), 2,
+                                 f"the logits of {what} at the last position of {n} prefixes of {L} ids"))
+        if len({r.shape[1] for r in rows}) != 1:
+            raise CheckFailed(f"{what} gives a different number of logits for prefixes of different lengths")
+        return np.stack(rows, axis=1)
+    finally:
+        sub.restart()
+
+
+def lookahead(sub, trained: Trained, ids, *, what: str, timeout: float = 300.0, untrained: bool = False
+              ) -> tuple[float, int, np.ndarray]:
+    """How much a trained language model's logits at a position depend on the ids after it: with
+    ``full = model(ids)`` (every position at once) and the causal logits of `next_token_logits`,
+    ``(largest |full − causal| / (1 + |causal|), the position where it is, full)``. A causal model's
+    difference is float rounding; one that reads later ids (a bidirectional RNN, a convolution padded
+    on both sides, attention without its mask) differs by the logits' own size. `ids` should be text
+    the model may see whole (training text), never held-out text. `untrained`: the model as the
+    builder makes it, nothing loaded."""
+    ids = np.ascontiguousarray(np.asarray(ids, dtype=np.int64))
+    n, T = ids.shape
+    full = _leading(_finite(evaluate(sub, trained, ids, what=what, timeout=timeout, untrained=untrained),
+                            f"the logits of {what}"), (n, T), 3,
+                    f"the logits of {what} for ids of shape {(n, T)}")
+    causal = next_token_logits(sub, trained, np.concatenate([ids, ids[:, :1]], axis=1), first=1, what=what,
+                               timeout=timeout, untrained=untrained)
+    if causal.shape != full.shape:
+        raise CheckFailed(f"{what} gives {full.shape[-1]} logits per position for whole sequences but "
+                          f"{causal.shape[-1]} for prefixes")
+    gap = np.abs(full.astype(np.float64) - causal) / (1.0 + np.abs(causal.astype(np.float64)))
+    worst = np.unravel_index(int(np.argmax(gap)), gap.shape)
+    return float(gap[worst]), int(worst[1]), full
+
+
+def _leading(a: np.ndarray, leading: tuple, ndim: int, what: str) -> np.ndarray:
+    """`a` checked to have `ndim` axes, the first ones `leading`, and at least one entry on the last."""
+    if a.ndim != ndim or a.shape[:len(leading)] != tuple(leading) or a.shape[-1] < 1:
+        expected = ", ".join([*map(str, leading), "V"])
+        raise CheckFailed(f"{what} have shape {a.shape}, expected ({expected})")
+    return a
+
+
+def bits_per_character(logits, targets) -> float:
+    """The mean cross-entropy in bits of logits (..., V) against the ids `targets` (...), computed
+    here in float64 with log-sum-exp."""
+    z = np.asarray(logits, dtype=np.float64)
+    targets = np.asarray(targets, dtype=np.int64)
+    z = z - z.max(axis=-1, keepdims=True)
+    logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+    picked = np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
+    return float(-picked.mean() / np.log(2.0))

@@ -46,6 +46,12 @@ TEST_RUBRIC = {
                            "autoencoder": {"epochs": 8, "mse_threshold": 0.032},
                            "denoising": {"epochs": 8, "mse_threshold": 0.033},
                            "vae_train": {"epochs": 8}},
+    # 3 epochs of 3000 sequences at a higher learning rate instead of 5 of 8000, and fewer held-out sequences,
+    # with the margin above the entropy rate raised to match (measured: the reference lands 0.22 above H; a
+    # bigram model 1.19 above it, a model that looks ahead 0.8 above it and is caught by the causality checks
+    # anyway). The full recipe's margin is tested in the slow tests.
+    "week5_rnn": {"char_lm": {"n_train": 3000, "epochs": 3, "lr": 1e-2, "n_val": 300, "n_test": 300,
+                              "n_controls": 100, "margin": 0.45}},
 }
 
 

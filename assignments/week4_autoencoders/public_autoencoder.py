@@ -19,8 +19,7 @@ from grader.compare import as_array
 from grader.registry import CheckFailed, check, load_rubric
 from grader.sandbox import NotImplementedYet, StudentProblem
 from .public_retrieval import exact_neighbors, neighbors
-from grader.training import (Recipe, Trained, codes, encode_decode, evaluate, scrambled_parameters, train,
-                             trained_once)
+from grader.training import Recipe, Trained, codes, encode_decode, evaluate, once, scrambled_parameters, train
 
 RUBRIC = load_rubric(__file__)
 BUILDER = "autoencoder.build_autoencoder"
@@ -52,21 +51,6 @@ def recipe(cfg, trainer="torch_regression", **extra) -> Recipe:
 
 def describe_recipe(r: Recipe, n: int) -> str:
     return f"{r.epochs} epochs of Adam, lr {r.lr:g}, batches of {r.batch_size}, {n} images"
-
-
-def once(sub, key, make):
-    """``make()`` once per grading, for every check of every exercise that needs it (its
-    failure too: a run that failed is not started again by the next check, which fails the same way)."""
-    def attempt():
-        try:
-            return make()
-        except (StudentProblem, CheckFailed) as e:
-            return e
-
-    outcome = trained_once(sub, key, attempt, shared=True)
-    if isinstance(outcome, Exception):
-        raise outcome
-    return outcome
 
 
 def trained_pair(sub, ref, table):

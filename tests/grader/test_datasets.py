@@ -110,3 +110,38 @@ def test_cifar_batch_that_would_run_code_is_refused(tmp_path):
             pickle.dump({b"data": Evil(), b"labels": []}, f)
     with pytest.raises(pickle.UnpicklingError, match="builtins.print"):
         cifar10(tmp_path)
+
+
+# --- the text source of week 5 ------------------------------------------------------------------------
+
+
+def test_markov_text_entropy_rate_is_the_true_models_loss():
+    """Does the true chain's own cross-entropy on 120 000 drawn characters match the computed entropy rate
+    within 6 standard errors, and do the best losses of lower orders decrease towards it?"""
+    from grader.datasets import markov_text
+
+    src = markov_text(0)
+    ids = src.sequences(4000, 33, seed=1)
+    k = src.order
+    p = np.take_along_axis(src.probabilities(ids[:, :-1])[:, k - 1:], ids[:, k:, None], axis=-1)[..., 0]
+    bits = -np.log2(p)
+    H = src.entropy_rate()
+    assert abs(bits.mean() - H) <= 6 * bits.std() / np.sqrt(bits.size)
+    floors = [src.conditional_entropy(j) for j in range(k + 1)]
+    assert all(a > b for a, b in zip(floors, floors[1:])) and floors[-1] == H
+    assert floors[0] <= np.log2(src.vocab_size) + 1e-12 and floors[k - 1] - H > 0.5  # the last character matters
+
+
+def test_markov_text_starts_stationary_and_is_deterministic():
+    """Are sequences reproducible per seed, ids in range, and the first characters distributed as later ones
+    (the chain starts in its stationary distribution)?"""
+    from grader.datasets import markov_text
+
+    src = markov_text(3)
+    a, b, c = src.sequences(20000, 12, 5), src.sequences(20000, 12, 5), src.sequences(20000, 12, 6)
+    assert np.array_equal(a, b) and not np.array_equal(a, c) and a.dtype == np.int64
+    assert a.min() >= 0 and a.max() < src.vocab_size
+    first, later = (np.bincount(a[:, t], minlength=src.vocab_size) / len(a) for t in (0, 11))
+    assert np.abs(first - later).max() < 6 * np.sqrt(0.25 / len(a)) * np.sqrt(2)
+    assert np.allclose(src.stationary.sum(), 1) and src.decode(a[0, :3]) in {x + y + z for x in src.alphabet
+                                                                             for y in src.alphabet for z in src.alphabet}

@@ -110,3 +110,13 @@ def test_the_sandbox_hides_the_shipped_digits(tmp_path):
         with pytest.raises(StudentError, match="FileNotFoundError"):
             session.mod.read()
         session.close()
+
+
+def test_the_text_source_is_secret_per_purpose(monkeypatch):
+    """Is the Markov chain for a purpose fixed by the secret, and another for another secret or a public seed?"""
+    monkeypatch.setenv("DLGRADE_SECRET", "text")
+    a, b = heldout.markov_text("t.text"), heldout.markov_text("t.text")
+    assert np.array_equal(a.table, b.table)
+    assert not any(np.array_equal(a.table, datasets.markov_text(s).table) for s in range(4))
+    monkeypatch.setenv("DLGRADE_SECRET", "other")
+    assert not np.array_equal(heldout.markov_text("t.text").table, a.table)
