@@ -104,8 +104,10 @@ def call_what(q, k, v, causal):
             f"shape {v.shape}")
 
 
-def assert_attention_forward(sub, q, k, v, causal, what=None):
-    """The student's attention_forward against F.scaled_dot_product_attention; returns the cache."""
+def assert_attention_forward(sub, q, k, v, causal, what=None, rtol=None):
+    """The student's attention_forward against F.scaled_dot_product_attention; returns the cache.
+    `rtol` (default the rubric's) is the relative precision demanded, also used as atol (scores of ±1e4:
+    large_score_rtol)."""
     what = what or call_what(q, k, v, causal)
     out, cache = unpack(sub.attention.attention_forward(q, k, v, causal=causal), what, ("out", "cache"))
     expected = torch_attention(q, k, v, causal)
@@ -122,7 +124,7 @@ def assert_attention_forward(sub, q, k, v, causal, what=None):
                           "key query 0 may see)" + (", and query i's output leaves out key i." if Tq > 1 else "."),
                           mistake=HIDES_DIAGONAL)
     assert_finite(got, label, OVERFLOW_HINT)
-    assert_values(got, expected, label, rtol=TOL["rtol"], atol=TOL["atol"],
+    assert_values(got, expected, label, rtol=rtol or TOL["rtol"], atol=rtol or TOL["atol"],
                   mistakes=forward_mistakes(q, k, v, causal), hint=ATTENTION_HINT)
     return cache
 
@@ -181,10 +183,11 @@ def grad_magnitudes(q, k, v, causal, g):
     return M @ k * scale, M.transpose(0, 2, 1) @ q * scale, P.transpose(0, 2, 1) @ g
 
 
-def assert_attention_grads(got, q, k, v, causal, g, what):
+def assert_attention_grads(got, q, k, v, causal, g, what, rtol=None):
     """The student's (dq, dk, dv) for upstream gradient g against torch's autograd of
     F.scaled_dot_product_attention, element by element: an element fails when
-    |got − expected| > grad_rtol·m + grad_atol·max(m), m the size of the terms it sums."""
+    |got − expected| > rtol·m + grad_atol·max(m), m the size of the terms it sums (rtol: grad_rtol
+    unless given; scores of ±1e4: large_score_rtol)."""
     _, expected = torch_vjp(lambda qt, kt, vt: F.scaled_dot_product_attention(qt, kt, vt, is_causal=causal),
                             (q, k, v), g)
     got = unpack(got, what, ("dq", "dk", "dv"))
@@ -197,7 +200,7 @@ def assert_attention_grads(got, q, k, v, causal, g, what):
                               f"{name[1:]}")
         assert_finite(arr, label, GRAD_HINT)
         assert_close(arr, expected[which], label, rtol=0.0,
-                     atol=TOL["grad_rtol"] * m + TOL["grad_atol"] * float(m.max()),
+                     atol=(rtol or TOL["grad_rtol"]) * m + TOL["grad_atol"] * float(m.max()),
                      mistakes=mistakes(g, which), hint=GRAD_HINT)
 
 
