@@ -71,10 +71,13 @@ def attention_backward_matches_autograd(sub, ref):
                  None)]
     caches = [unpack(sub.attention.attention_forward(*qkv, causal=causal), "attention_forward(q, k, v)",
                      ("out", "cache"))[1] for qkv, causal, _ in problems]
-    for (qkv, causal, rtol), cache in reversed(list(zip(problems, caches))):  # the first forward's backward last
-        q, k, v = qkv
+    for n in reversed(range(len(problems))):  # the first forward's backward last
+        (q, k, v), causal, rtol = problems[n]
+        cache = caches[n]
         g = rng.normal(size=q.shape[:2] + v.shape[-1:])
         what = (f"attention_backward(dout, cache) for causal={causal}, q of shape {q.shape} ({q.dtype}), k of shape "
-                f"{k.shape} and v of shape {v.shape}")
+                f"{k.shape} and v of shape {v.shape}, with the cache of forward {n + 1} of {len(problems)}, all called "
+                "before their backward passes (the backward must use its cache, not what the latest forward left "
+                "behind)")
         assert_attention_grads(sub.attention.attention_backward(g, cache), q, k, v, causal, g, what, rtol=rtol)
     check_attention_backward(sub, *attention_problem(8, 16, 16, 8, 8, seed=187), causal=True, full=False, seed=188)

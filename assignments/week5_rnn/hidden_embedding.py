@@ -47,7 +47,9 @@ def embedding_backward_matches_autograd(sub, ref):
         v = rng.normal(size=ids.shape + (W.shape[1],))
         if k == 3:
             v = v.astype(np.float32)
-        what = f"embedding_backward(dout, cache) for {describe_ids(ids)} and W of shape {W.shape} ({W.dtype})"
+        what = (f"embedding_backward(dout, cache) for {describe_ids(ids)} and W of shape {W.shape} ({W.dtype}), with "
+                f"the cache of forward {k + 1} of {len(problems)}, all called before their backward passes (the "
+                "backward must use its cache, not what the latest forward left behind)")
         assert_embedding_grad_values(sub.embedding.embedding_backward(v, cache), ids, W, v, what)
     check_embedding_backward(sub, *embedding_problem(16, 30, 200, 8, seed=135, unused=20), full=False, seed=136)
 
