@@ -1,0 +1,18 @@
+"""The causal mask turned around: np.triu keeps the keys j ≥ i, so each query sees its own
+position and the future instead of the past."""
+MODULE = "attention"
+EXERCISE = "week5.attention"
+HINT = "hides the lower triangle"
+EXERCISE_SCORE = 0
+
+
+def attention_forward(q, k, v, causal=False):
+    q, k, v = (np.asarray(a, dtype=float) for a in (q, k, v))
+    scale = 1.0 / np.sqrt(q.shape[-1])
+    scores = q @ k.transpose(0, 2, 1) * scale
+    if causal:
+        Tq, Tk = scores.shape[1:]
+        scores = np.where(np.triu(np.ones((Tq, Tk), dtype=bool)), scores, -np.inf)
+    weights = np.exp(scores - scores.max(axis=-1, keepdims=True))
+    weights /= weights.sum(axis=-1, keepdims=True)
+    return weights @ v, (q, k, v, weights, scale)
