@@ -19,7 +19,7 @@ from grader.backward import Backward, cache_from_forward, unpack
 from grader.compare import as_array
 from grader.registry import CheckFailed, check
 
-from .public_rnn import (TOL, assert_backward, assert_values, call_module, last_step_only, numpy_of,
+from .public_rnn import (TOL, assert_backward, assert_values, call_module, last_step_only, module_with, t64,
                          rnn_shape_message, weight_shape_hints)
 
 GATES = "ifgo"
@@ -36,8 +36,17 @@ def lstm_t(x, h0, Wx, Wh, b):
     return call_module("LSTM", Wx, Wh, b, x, (h0, torch.zeros_like(h0)))[0]
 
 
-torch_lstm_step = numpy_of(lstm_step_t)
-torch_lstm = numpy_of(lstm_t)
+@torch.no_grad()
+def torch_lstm_step(x, h_prev, c_prev, Wx, Wh, b):
+    """torch.nn.LSTMCell's h and c side by side, (N, 2H), in float64."""
+    return torch.cat(module_with("LSTMCell", Wx, Wh, b)(t64(x), (t64(h_prev), t64(c_prev))), dim=-1).numpy()
+
+
+@torch.no_grad()
+def torch_lstm(x, h0, Wx, Wh, b):
+    """A one-layer torch.nn.LSTM(batch_first=True)'s every hidden state (N, T, H) from h0 and c0 = 0, in float64."""
+    h0 = t64(h0)[None]
+    return module_with("LSTM", Wx, Wh, b)(t64(x), (h0, torch.zeros_like(h0)))[0].numpy()
 
 
 def lstm_problem(N, T, D, H, seed, scale=1.0):
@@ -149,9 +158,10 @@ def order_label(order):
             f"input, forget, candidate g, output)")
 
 
-TANH_C = ("forgetting dc's path through tanh(c): h = o·tanh(c) sends dh·o·(1 − tanh²(c)) to c, not dh·o")
+TANH_C = "forgetting dc's path through tanh(c) (what h = o·tanh(c) sends to c is dh·o·(1 − tanh²(c)), not dh·o)"
 NO_FORGET = "dc_prev without the forget gate (dc_prev = f·dc_total, not dc_total)"
-ORDER_IFOG = "reading the gates in the order i, f, o, g in the forward pass, which the backward pass then differentiates"
+ORDER_IFOG = ("differentiating an LSTM that reads the gates in the order i, f, o, g (Wx, Wh and b hold them in torch's "
+              "order i, f, g, o)")
 
 
 def lstm_forward_mistakes(x, h0, c0, Wx, Wh, b, step):
