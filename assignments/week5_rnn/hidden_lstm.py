@@ -1,4 +1,5 @@
-"""Hidden checks for lstm.py: float32 inputs, saturated gates (pre-activations up to about 10),
+"""Hidden checks for lstm.py: float32 inputs, saturated gates (pre-activations up to about 20 in the
+forward checks and 10 in the backward ones),
 longer sequences (up to 25 steps), a single hidden unit; backward passes against torch's autograd
 element by element (for the step: a gradient on h only, on c only and on both; through time: on
 every step and on the last one only, float32 upstream gradients) and, on larger problems, against
@@ -12,8 +13,8 @@ from grader.registry import check
 
 from .hidden_rnn import assert_against_autograd, float32
 from .public_lstm import (assert_lstm_forward, assert_lstm_step_forward, check_lstm_backward,
-                          check_lstm_step_backward, lstm_backward_mistakes, lstm_cache, lstm_problem, lstm_step_backward_mistakes,
-                          lstm_step_problem, lstm_step_t, lstm_t)
+                          check_lstm_step_backward, lstm_backward_mistakes, lstm_cache, lstm_problem,
+                          lstm_step_backward_mistakes, lstm_step_cache, lstm_step_problem, lstm_step_t, lstm_t)
 from .public_rnn import last_step_only, weight_shape_hints
 
 
@@ -22,7 +23,7 @@ from .public_rnn import last_step_only, weight_shape_hints
 
 @check("week5.lstm_step", points=1)
 def lstm_step_forward_float32_and_saturated(sub, ref):
-    """Check that lstm_step_forward matches torch.nn.LSTMCell on float32 inputs, with saturated gates (|a| up to about 10), with one hidden unit and on a batch of 16 with 32 hidden units."""
+    """Check that lstm_step_forward matches torch.nn.LSTMCell on float32 inputs, with saturated gates (|a| up to about 20), with one hidden unit and on a batch of 16 with 32 hidden units."""
     assert_lstm_step_forward(sub, *float32(lstm_step_problem(5, 6, 7, seed=160)))
     assert_lstm_step_forward(sub, *lstm_step_problem(4, 3, 5, seed=161, scale=4.0))
     assert_lstm_step_forward(sub, *lstm_step_problem(3, 4, 1, seed=162))
@@ -44,7 +45,7 @@ def lstm_step_backward_matches_autograd(sub, ref):
         upstream = {(1.0, 1.0): "dh and dc", (1.0, 0.0): "dh only (dc = 0)", (0.0, 1.0): "dc only (dh = 0)"}[on_h, on_c]
         what = (f"lstm_step_backward(dh, dc, cache) (x of shape {x.shape}, h_prev of shape {h_prev.shape}, {x.dtype} "
                 f"inputs, upstream {upstream})")
-        cache = assert_lstm_step_forward(sub, *args)
+        cache = lstm_step_cache(sub, *args)
         v = (rng.normal(size=(N, 2 * H)) * np.repeat([on_h, on_c], H)).astype(dtype)
         got = unpack(sub.lstm.lstm_step_backward(v[:, :H], v[:, H:], cache), what, names)
         _, expected = torch_vjp(lstm_step_t, args, v)

@@ -1,5 +1,5 @@
-"""Hidden checks for rnn.py: float32 inputs, saturated pre-activations (|a| up to about 10, where
-tanh′ is tiny), longer sequences (up to 25 steps), a single hidden unit; backward passes against
+"""Hidden checks for rnn.py: float32 inputs, saturated pre-activations (|a| up to about 20 in the
+forward checks and 10 in the backward ones, where tanh′ is tiny), longer sequences (up to 25 steps), a single hidden unit; backward passes against
 torch's autograd element by element (an upstream gradient on every step and on the last one only,
 float32 upstream gradients) and, on larger problems, against directional derivatives; clipping
 float32 arrays and many arrays at several thresholds."""
@@ -12,9 +12,9 @@ from grader.oracles import torch_vjp
 from grader.registry import CheckFailed, check
 
 from .public_rnn import (GRAD_TOL, assert_clip, assert_rnn_forward, assert_rnn_step_forward, assert_values,
-                         check_rnn_backward, check_rnn_step_backward, clip_problem, last_step_only, rnn_backward_mistakes,
-                         rnn_cache, rnn_problem, rnn_step_backward_mistakes, rnn_step_problem, rnn_step_t, rnn_t,
-                         weight_shape_hints)
+                         check_rnn_backward, check_rnn_step_backward, clip_problem, last_step_only,
+                         rnn_backward_mistakes, rnn_cache, rnn_problem, rnn_step_backward_mistakes, rnn_step_cache,
+                         rnn_step_problem, rnn_step_t, rnn_t, weight_shape_hints)
 
 
 def float32(arrays):
@@ -43,7 +43,7 @@ def assert_against_autograd(got, expected, names, what, mistakes, shape_hints):
 
 @check("week5.rnn_step", points=1)
 def rnn_step_forward_float32_and_saturated(sub, ref):
-    """Check that rnn_step_forward matches torch.nn.RNNCell on float32 inputs, with saturated pre-activations (|a| up to about 10) and on a batch of 16 with 32 hidden units."""
+    """Check that rnn_step_forward matches torch.nn.RNNCell on float32 inputs, with saturated pre-activations (|a| up to about 15) and on a batch of 16 with 32 hidden units."""
     assert_rnn_step_forward(sub, *float32(rnn_step_problem(5, 6, 7, seed=110)))
     assert_rnn_step_forward(sub, *rnn_step_problem(4, 3, 5, seed=111, scale=4.0))
     assert_rnn_step_forward(sub, *rnn_step_problem(16, 20, 32, seed=112))
@@ -57,7 +57,7 @@ def rnn_step_backward_matches_autograd(sub, ref):
                                        (float32(rnn_step_problem(3, 5, 4, seed=122, scale=1.5)), np.float32))):
         x, h_prev, Wx, Wh, b = args
         what = f"rnn_step_backward(dh, cache) (x of shape {x.shape}, h_prev of shape {h_prev.shape}, {x.dtype} inputs)"
-        cache = assert_rnn_step_forward(sub, *args)
+        cache = rnn_step_cache(sub, *args)
         v = rng.normal(size=h_prev.shape).astype(dtype)
         got = unpack(sub.rnn.rnn_step_backward(v, cache), what, ("dx", "dh_prev", "dWx", "dWh", "db"))
         _, expected = torch_vjp(rnn_step_t, args, v)

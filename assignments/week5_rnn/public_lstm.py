@@ -259,9 +259,7 @@ def check_lstm_step_backward(sub, x, h_prev, c_prev, Wx, Wh, b, full=True):
     N, H = h_prev.shape
     setting = f"x of shape {x.shape}, h_prev and c_prev of shape {h_prev.shape}"
     what = f"lstm_step_backward(dh, dc, cache) ({setting})"
-    cache = cache_from_forward(lambda: _step_forward(sub, x, h_prev, c_prev, Wx, Wh, b),
-                               lambda: sub.lstm.lstm_step_backward(np.zeros((1, 1)), np.zeros((1, 1)), None),
-                               "lstm_step_backward", "lstm_step_forward", "week5.lstm_step")
+    cache = lstm_step_cache(sub, x, h_prev, c_prev, Wx, Wh, b)
     mistakes = lstm_step_backward_mistakes(x, h_prev, c_prev, Wx, Wh, b)
     args = (x, h_prev, c_prev, Wx, Wh, b)
     names = ("dx", "dh_prev", "dc_prev", "dWx", "dWh", "db")
@@ -279,10 +277,16 @@ def check_lstm_step_backward(sub, x, h_prev, c_prev, Wx, Wh, b, full=True):
                              "Wx and Wh as in the RNN.")
 
 
-def _step_forward(sub, *args):
-    """lstm_step_forward's (h, c, cache) as the (out, cache) pair cache_from_forward reads."""
-    result = unpack(sub.lstm.lstm_step_forward(*args), "lstm_step_forward(...)", ("h", "c", "cache"))
-    return result[0], result[2]
+def lstm_step_cache(sub, x, h_prev, c_prev, Wx, Wh, b):
+    """The cache of the student's lstm_step_forward, for judging lstm_step_backward."""
+
+    def forward():  # (h, c, cache) as the (out, cache) pair cache_from_forward reads
+        result = unpack(sub.lstm.lstm_step_forward(x, h_prev, c_prev, Wx, Wh, b), "lstm_step_forward(...)",
+                        ("h", "c", "cache"))
+        return result[0], result[2]
+
+    return cache_from_forward(forward, lambda: sub.lstm.lstm_step_backward(np.zeros((1, 1)), np.zeros((1, 1)), None),
+                              "lstm_step_backward", "lstm_step_forward", "week5.lstm_step")
 
 
 def lstm_backward_mistakes(x, h0, Wx, Wh, b, embed=lambda v: v):

@@ -22,7 +22,7 @@ from torch import nn
 
 from grader import backward as backward_pass
 from grader.backward import Backward, cache_from_forward, unpack
-from grader.compare import as_array, as_float, assert_close, describe
+from grader.compare import as_array, as_float, assert_close
 from grader.oracles import assert_close_scaled
 from grader.registry import CheckFailed, check, load_rubric
 
@@ -306,6 +306,13 @@ def assert_rnn_forward(sub, x, h0, Wx, Wh, b):
 # --- backward passes -----------------------------------------------------------------------
 
 
+def rnn_step_cache(sub, x, h_prev, Wx, Wh, b):
+    """The cache of the student's rnn_step_forward, for judging rnn_step_backward."""
+    return cache_from_forward(lambda: sub.rnn.rnn_step_forward(x, h_prev, Wx, Wh, b),
+                              lambda: sub.rnn.rnn_step_backward(np.zeros((1, 1)), None),
+                              "rnn_step_backward", "rnn_step_forward", "week5.rnn_step")
+
+
 def check_rnn_step_backward(sub, x, h_prev, Wx, Wh, b, full=True):
     """The student's rnn_step_backward against the grader's numerical differentiation of
     torch.nn.RNNCell, for x, h_prev, Wx, Wh and b in turn (the cache comes from the student's
@@ -314,9 +321,7 @@ def check_rnn_step_backward(sub, x, h_prev, Wx, Wh, b, full=True):
     H = h_prev.shape[1]
     setting = f"x of shape {x.shape}, h_prev of shape {h_prev.shape}"
     what = f"rnn_step_backward(dh, cache) ({setting})"
-    cache = cache_from_forward(lambda: sub.rnn.rnn_step_forward(x, h_prev, Wx, Wh, b),
-                               lambda: sub.rnn.rnn_step_backward(np.zeros((1, 1)), None),
-                               "rnn_step_backward", "rnn_step_forward", "week5.rnn_step")
+    cache = rnn_step_cache(sub, x, h_prev, Wx, Wh, b)
     mistakes = rnn_step_backward_mistakes(x, h_prev, Wx, Wh, b)
     args = (x, h_prev, Wx, Wh, b)
     names = ("dx", "dh_prev", "dWx", "dWh", "db")
@@ -442,7 +447,8 @@ def assert_clip(sub, grads, max_norm):
     seen) against torch.nn.utils.clip_grad_norm_: the arrays afterwards, then the returned norm."""
     shapes = ", ".join(str(np.shape(g)) for g in grads)
     dtypes = sorted({str(np.asarray(g).dtype) for g in grads})
-    what = f"clip_grad_norm(grads, max_norm={max_norm:g}) for {len(grads)} arrays of shapes {shapes} ({', '.join(dtypes)})"
+    what = (f"clip_grad_norm(grads, max_norm={max_norm:g}) for {len(grads)} arrays of shapes {shapes} "
+            f"({', '.join(dtypes)})")
     handles = [sub.store(np.array(g)) for g in grads]
     total = sub.rnn.clip_grad_norm(handles, max_norm)
     after = [h.fetch() for h in handles]
@@ -453,7 +459,8 @@ def assert_clip(sub, grads, max_norm):
         label = f"array {i} (shape {np.shape(e)}) after {what}"
         got = as_array(a, label)
         if got.shape != e.shape:
-            raise CheckFailed(f"{label} has shape {got.shape}, expected {e.shape}: scale the arrays, keep their shapes.")
+            raise CheckFailed(f"{label} has shape {got.shape}, expected {e.shape}: scale the arrays in place, keep "
+                              "their shapes.")
         if unchanged and expected_total > max_norm:
             raise CheckFailed(
                 f"the arrays passed to {what} did not change, and their total norm {expected_total:.6g} is above "

@@ -10,6 +10,7 @@ threshold changes nothing, and rescaling every time fails.
 """
 
 import shutil
+import sys
 import textwrap
 
 import numpy as np
@@ -46,8 +47,6 @@ def patch_file(tmp_path, name, module, body):
 
 def check_module(function_name):
     """The loaded check file that defines `function_name` (its helpers are module attributes)."""
-    import sys
-
     checks = load_checks(week.assignment_dir, include_hidden=True)
     fn = next(c.fn for c in checks if c.fn.__name__ == function_name)
     return sys.modules[fn.__module__]
@@ -240,10 +239,9 @@ def test_clip_below_the_threshold_changes_nothing(grade, tmp_path):
     public = check_module("clip_leaves_small_gradients_untouched")
     namespace = {}
     exec(compile((week.solution_dir / "rnn.py").read_text(), "rnn.py", "exec"), namespace)
-    for shapes, total, seed, max_norm, dtype in (([(4, 5), (5,), (2, 3, 4)], 0.6, 52, 1.0, np.float64),
-                                                 ([(6,), (2, 2)], 4.0, 53, 5.0, np.float64),
-                                                 ([(16, 32), (32,), (32, 8), (8,), (1,), (3, 4, 5), (100,)], 0.03, 151, 0.1,
-                                                  np.float32)):
+    below = (([(4, 5), (5,), (2, 3, 4)], 0.6, 52, 1.0, np.float64), ([(6,), (2, 2)], 4.0, 53, 5.0, np.float64),
+             ([(16, 32), (32,), (32, 8), (8,), (1,), (3, 4, 5), (100,)], 0.03, 151, 0.1, np.float32))
+    for shapes, total, seed, max_norm, dtype in below:
         grads = public.clip_problem(shapes, total, seed, dtype)
         mine = [g.copy() for g in grads]
         namespace["clip_grad_norm"](mine, max_norm)
@@ -260,15 +258,37 @@ def test_clip_below_the_threshold_changes_nothing(grade, tmp_path):
     assert all("scaling every array to the total norm max_norm whatever its norm" in r.output for r in failed)
 
 
+def largest_rnn_preactivation(x, h, Wx, Wh, b):
+    """max |a| over the steps of an RNN on x (N, T, D) from h."""
+    largest = 0.0
+    for t in range(x.shape[1]):
+        a = x[:, t] @ Wx + h @ Wh + b
+        largest, h = max(largest, np.abs(a).max()), np.tanh(a)
+    return largest
+
+
+def largest_lstm_preactivation(x, h, c, Wx, Wh, b):
+    """max |a| over the steps and gates of an LSTM on x (N, T, D) from h and c."""
+    H, largest = h.shape[1], 0.0
+    sigmoid = check_module("lstm_forward_matches_torch").sigmoid
+    for t in range(x.shape[1]):
+        a = x[:, t] @ Wx + h @ Wh + b
+        i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), sigmoid(a[:, 3 * H:])
+        c = f * c + i * np.tanh(a[:, 2 * H:3 * H])
+        largest, h = max(largest, np.abs(a).max()), o * np.tanh(c)
+    return largest
+
+
 def test_public_problems_reach_saturation_yet_stay_well_conditioned():
-    """Do the public backward problems hold pre-activations where tanh saturates (|a| ≥ 2.5, tanh′ < 0.03) and
-    none so large that the numerical derivatives lose their precision (|a| < 6)?"""
-    public = check_module("rnn_backward_numerical_every_step")
-    for x, h0, Wx, Wh, b in (public.rnn_problem(2, 6, 3, 4, seed=40), public.rnn_problem(2, 7, 3, 4, seed=41)):
-        h, pre = h0, []
-        for t in range(x.shape[1]):
-            pre.append(x[:, t] @ Wx + h @ Wh + b)
-            h = np.tanh(pre[-1])
-        assert 2.5 <= np.abs(pre).max() < 6
-    x, h_prev, Wx, Wh, b = public.rnn_step_problem(3, 4, 5, seed=20, scale=1.5)
-    assert 2.5 <= np.abs(x @ Wx + h_prev @ Wh + b).max() < 6
+    """Do the public backward problems hold pre-activations where tanh and σ saturate (|a| ≥ 2.5: tanh′ < 0.03,
+    σ′ < 0.08) and none so large that numerical differentiation loses its precision (|a| < 6)?"""
+    rnn, lstm = check_module("rnn_backward_numerical_every_step"), check_module("lstm_backward_numerical_every_step")
+    x, h_prev, Wx, Wh, b = rnn.rnn_step_problem(3, 4, 5, seed=20, scale=1.5)
+    sizes = [largest_rnn_preactivation(x[:, None], h_prev, Wx, Wh, b)]
+    sizes += [largest_rnn_preactivation(*rnn.rnn_problem(2, T, 3, 4, seed=seed)) for T, seed in ((6, 40), (7, 41))]
+    x, h_prev, c_prev, Wx, Wh, b = lstm.lstm_step_problem(3, 3, 4, seed=70, scale=1.5)
+    sizes.append(largest_lstm_preactivation(x[:, None], h_prev, c_prev, Wx, Wh, b))
+    for T, seed in ((6, 90), (7, 91)):
+        x, h0, Wx, Wh, b = lstm.lstm_problem(2, T, 3, 3, seed=seed)
+        sizes.append(largest_lstm_preactivation(x, h0, np.zeros_like(h0), Wx, Wh, b))
+    assert all(2.5 <= s < 6 for s in sizes), sizes
