@@ -101,6 +101,7 @@ def test_known_bad_scores_its_exercise_score_with_its_hint(grade, patch):
 
 
 def test_every_recurrent_exercise_has_a_known_bad_example():
+    """Has each of these five exercises at least one known-bad example?"""
     assert {known_bad_meta(p)["EXERCISE"] for p in KNOWN_BAD} == MINE
 
 
