@@ -1,0 +1,90 @@
+"""Week 5's language model (week5.char_lm): the decisions its checks make. Any causal model that
+learns the source passes, whatever it outputs as long as they are logits up to a constant per
+position (log-probabilities are); one that reads later characters fails on the causality check and
+on both thresholds, with feedback that says so. The full recipe (slow): the reference clears
+H + margin and a bigram model misses it, as the rubric's calibration says. (That the reference
+scores full marks, the blank template zero and each known-bad example exactly its EXERCISE_SCORE is
+checked with the rest of the week in test_week5_contract.py.)"""
+
+import pytest
+
+from grader.cli import apply_known_bad
+from grader.course import Week
+from grader.scoring import PASSED
+
+from conftest import ROOT, shutil
+
+WEEK = "week5_rnn"
+CHAR_LM = {"week5.char_lm"}
+week = Week.load(WEEK, ROOT)
+
+
+def with_char_lm(tmp_path, body):
+    """The reference with char_lm.py's build_char_lm replaced by `body` (appended, as a known-bad patch is)."""
+    folder = tmp_path / WEEK
+    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    path = folder / "char_lm.py"
+    path.write_text(path.read_text() + "\n\n" + body)
+    return folder
+
+
+GRU_LOG_SOFTMAX = '''
+class GRULogProbabilities(nn.Module):
+    def __init__(self, vocab_size):
+        super().__init__()
+        self.embed, self.rnn = nn.Embedding(vocab_size, 24), nn.GRU(24, 96, batch_first=True)
+        self.out = nn.Linear(96, vocab_size)
+
+    def forward(self, ids):
+        return torch.log_softmax(self.out(self.rnn(self.embed(ids))[0]), dim=-1)
+
+
+def build_char_lm(vocab_size):
+    return GRULogProbabilities(vocab_size)
+'''
+
+
+def test_a_gru_that_returns_log_probabilities_scores_full_marks(grade, tmp_path):
+    """Does another recurrent model whose outputs are log-probabilities (logits up to a constant) pass?"""
+    report = grade(WEEK, with_char_lm(tmp_path, GRU_LOG_SOFTMAX), only=CHAR_LM)
+    assert [(r.title, r.output) for r in report.results if r.status != PASSED] == []
+
+
+BIDIRECTIONAL = '''
+class BidirectionalLSTM(nn.Module):
+    def __init__(self, vocab_size):
+        super().__init__()
+        self.embed = nn.Embedding(vocab_size, 32)
+        self.lstm = nn.LSTM(32, 64, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(128, vocab_size)
+
+    def forward(self, ids):
+        return self.out(self.lstm(self.embed(ids))[0])
+
+
+def build_char_lm(vocab_size):
+    return BidirectionalLSTM(vocab_size)
+'''
+
+
+def test_a_bidirectional_model_is_told_it_looks_ahead(grade, tmp_path):
+    """Does a bidirectional LSTM keep only the shape check's point, each other check saying that its logits
+    change with later characters, the thresholds' also that it scores well only in training?"""
+    report = grade(WEEK, with_char_lm(tmp_path, BIDIRECTIONAL), only=CHAR_LM)
+    failed = [r for r in report.results if r.status != PASSED]
+    assert report.score == 1 and len(failed) == 3
+    assert all("change when the" in r.output and "after it change" in r.output for r in failed)
+    assert sum("The model looks ahead" in r.output for r in failed) == 2
+
+
+@pytest.mark.slow
+def test_the_full_recipe_passes_the_reference_and_fails_a_bigram(tmp_path):
+    """With the rubric's own recipe and margin: does the reference pass both thresholds and the bigram
+    known-bad miss both, by the margins the rubric records?"""
+    from grader.engine import grade_submission
+
+    reference = grade_submission(week, week.solution_dir, device="cpu", only=CHAR_LM)
+    assert reference.score == reference.max_score, [r.output for r in reference.results if r.status != PASSED]
+    bigram = apply_known_bad(week, ROOT / "examples" / WEEK / "known_bad" / "char_lm_bigram.py", tmp_path / "bigram")
+    report = grade_submission(week, bigram, device="cpu", only=CHAR_LM)
+    assert report.score == 2 and sum("no better than a model that sees only" in r.output for r in report.results) == 2
