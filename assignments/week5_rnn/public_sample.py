@@ -63,11 +63,23 @@ class TableModel:
             index = index * self.vocab + int(c)
         return index
 
+    def rows(self, ids):
+        """The row index of the context that ends with each of ids."""
+        padded = np.concatenate([np.zeros(self.order, dtype=np.int64), np.asarray(ids, dtype=np.int64)])
+        index = np.zeros(len(ids), dtype=np.int64)
+        for j in range(self.order):
+            index = index * self.vocab + padded[j + 1:j + 1 + len(ids)]
+        return index
+
+    def row_probs(self, rows, temperature):
+        """softmax(logits / temperature) of each row, in float64."""
+        z = self.logits[np.asarray(rows)].astype(np.float64) / temperature
+        p = np.exp(z - z.max(axis=-1, keepdims=True))
+        return p / p.sum(axis=-1, keepdims=True)
+
     def probs(self, ids, temperature):
-        """softmax(logits / temperature) after `ids`, in float64."""
-        z = self.logits[self.row(ids)].astype(np.float64) / temperature
-        p = np.exp(z - z.max())
-        return p / p.sum()
+        """softmax(logits / temperature) after `ids`."""
+        return self.row_probs(self.row(ids), temperature)
 
     def greedy(self, prefix, length):
         ids = list(prefix)
@@ -232,25 +244,34 @@ def assert_first_ids(bench, prefix, temperatures, n, seed):
                        "generator)", alpha, {label: [(counts, q)] for label, q in mistakes.items()})
 
 
+def context_tables(table, prefix, ids, temperature):
+    """The counts of the ids drawn after `prefix`, by context (the last `order` ids before each), paired
+    with the probabilities softmax(logits / temperature) of that context: ``[(counts, probs)]``, and
+    the same counts paired with what each known mistake draws from: ``{mistake: [(counts, probs)]}``."""
+    history = np.array(list(prefix) + list(ids), dtype=np.int64)
+    before = table.rows(history)[len(prefix) - 1:-1]  # the context of each drawn id
+    counts = np.zeros((table.vocab ** table.order, table.vocab))
+    np.add.at(counts, (before, history[len(prefix):]), 1)
+    seen = np.unique(before)
+    probs = table.row_probs(seen, temperature)
+    theirs = {FORGETS: table.row_probs(seen % table.vocab, temperature),  # the context (0, …, 0, last id)
+              PREFIX_ONLY: table.row_probs(np.full(len(seen), table.row(prefix)), temperature),
+              ARGMAX: table.row_probs(seen, TOL["tiny_temperature"])}
+    return (list(zip(counts[seen], probs)),
+            {label: list(zip(counts[seen], q)) for label, q in theirs.items()})
+
+
 def assert_transitions(bench, prefixes, length, temperature, seed, what):
     """Samples of `length` ids after each prefix: every next id, given its context, follows
     softmax(logits / temperature) (one chi-square test over every context of every sample; contexts
     are counted per sample, since feeding the prefix only depends on the sample's prefix)."""
-    table = bench.table
-    tables, wrong = [], {FORGETS: [], PREFIX_ONLY: [], ARGMAX: []}
+    tables, wrong = [], {}
     for k, prefix in enumerate(prefixes):
-        history = list(prefix) + bench.draw(prefix, length, temperature, bench.generator(seed + k)).tolist()
-        counts, probs, theirs = {}, {}, {label: {} for label in wrong}
-        for i in range(len(prefix), len(history)):
-            key = table.row(history[:i])
-            counts.setdefault(key, np.zeros(table.vocab))[history[i]] += 1
-            probs[key] = table.probs(history[:i], temperature)
-            theirs[FORGETS][key] = table.probs(history[i - 1:i], temperature)
-            theirs[PREFIX_ONLY][key] = table.probs(list(prefix), temperature)
-            theirs[ARGMAX][key] = table.probs(history[:i], TOL["tiny_temperature"])
-        tables += [(counts[key], probs[key]) for key in counts]
-        for label in wrong:
-            wrong[label] += [(counts[key], theirs[label][key]) for key in counts]
+        ids = bench.draw(prefix, length, temperature, bench.generator(seed + k))
+        mine, theirs = context_tables(bench.table, prefix, ids.tolist(), temperature)
+        tables += mine
+        for label, t in theirs.items():
+            wrong.setdefault(label, []).extend(t)
     assert_follows(tables, f"{what}: the id after each context", TOL["false_alarm"], wrong)
 
 
