@@ -127,7 +127,8 @@ class Bench:
         else:
             given, shown = list(prefix), list(prefix)
         what = what or f"sample(model, prefix={shown}, length={length}, temperature={temperature:g}, generator)"
-        ids = as_ids(self.sub.char_lm.sample(self.model, given, length, temperature, generator), f"the result of {what}")
+        result = self.sub.char_lm.sample(self.model, given, length, temperature, generator)
+        ids = as_ids(result, f"the result of {what}")
         if ids.shape != (length,):
             too = ids.ndim == 1 and len(ids) == length + len(prefix)
             raise CheckFailed(f"the result of {what} has shape {ids.shape}, expected ({length},): the {length} new "
@@ -240,8 +241,8 @@ def assert_first_ids(bench, prefix, temperatures, n, seed):
             mistakes.update({MULTIPLIES: table.probs(ids, 1.0 / temperature), IGNORES: table.probs(ids, 1.0)})
         shown = f"{ids} as a tensor" if isinstance(prefix, tuple) else ids
         assert_follows([(counts, table.probs(ids, temperature))],
-                       f"the first id of {n} calls sample(model, prefix={shown}, length=1, temperature={temperature:g}, "
-                       "generator)", alpha, {label: [(counts, q)] for label, q in mistakes.items()})
+                       f"the first id of {n} calls sample(model, prefix={shown}, length=1, "
+                       f"temperature={temperature:g}, generator)", alpha, {label: [(counts, q)] for label, q in mistakes.items()})
 
 
 def context_tables(table, prefix, ids, temperature):
