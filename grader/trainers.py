@@ -295,5 +295,41 @@ def _numpy(out, what):
     return out.detach().cpu().numpy()
 
 
+def table_lm(table, order):
+    """A language model whose probabilities the judge knows, for judging samplers: ``forward(ids)``
+    maps a LongTensor (N, T) of ids in [0, V) to float32 logits (N, T, V), where the logits at
+    position t are the row ``Σ_j c_j·V^(order−1−j)`` of `table` (V**order, V), c the `order` ids
+    up to and including position t, oldest first; positions before the first count as id 0 (a
+    short context is padded on the left with zeros). A 1-D tensor (T,) gives logits (T, V), as
+    an unbatched ``nn.LSTM`` does. The table is the module's one parameter (on the CPU, no
+    gradient), so ``next(model.parameters())`` finds its device and dtype."""
+    torch = _torch()
+    values = torch.as_tensor(np.asarray(table, dtype=np.float32))
+    vocab = values.shape[1]
+    if order < 1 or values.shape != (vocab ** order, vocab):
+        raise ValueError(f"the table has shape {tuple(values.shape)}, expected (V**order, V) with order ≥ 1")
+
+    class TableLM(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.table = torch.nn.Parameter(values, requires_grad=False)
+
+        def forward(self, ids):
+            ids = torch.as_tensor(ids).to(self.table.device)
+            if ids.dtype.is_floating_point or ids.dtype == torch.bool or ids.dim() not in (1, 2):
+                raise TypeError(f"the model takes integer ids of shape (N, T), got {ids.dtype} of shape "
+                                f"{tuple(ids.shape)}")
+            if ids.numel() and not bool(((ids >= 0) & (ids < vocab)).all()):
+                raise ValueError(f"ids must lie in [0, {vocab}), got values from {int(ids.min())} to {int(ids.max())}")
+            rows = ids.long().reshape(-1, ids.shape[-1])
+            padded = torch.cat([rows.new_zeros(rows.shape[0], order - 1), rows], dim=1)
+            index = torch.zeros_like(rows)
+            for j in range(order):
+                index = index * vocab + padded[:, j:j + rows.shape[1]]
+            return self.table[index].reshape(*ids.shape, vocab)
+
+    return TableLM()
+
+
 OPS = {"build": build, "parameters": parameters, "buffers": buffers, "load": load, "step": step,
-       "predict": predict, "last_logits": last_logits}
+       "predict": predict, "last_logits": last_logits, "table_lm": table_lm}
