@@ -772,10 +772,9 @@ if lm is not None:
             title="The held-out loss at each position", ylim=(floors[-1] - 0.4, 3.2))
     ax2.legend(fontsize=8)
     plt.show()
-    below = [t for t, bits in zip(targets_at, by_position) if bits < floors[min(t, src.order)] - 0.05]
-    if below:
-        print(f"At positions {below} your model beats the best possible loss: it must be reading the characters "
-              "it predicts. Make position t depend on ids[:, :t + 1] only.")
+    if curve["held-out"][-1] < floors[-1] - 0.1:  # far beyond the noise of 30 000 held-out characters
+        print("Your model beats the best possible loss: it must be reading the characters it predicts. "
+              "Make position t depend on ids[:, :t + 1] only.")
 
 # %% [autograde] week5.char_lm
 
