@@ -7,8 +7,9 @@ the reference or the hidden checks.
 
 The tests live here, without parameters; each test_*.py file that imports them names its weeks
 and parametrizes them with `parametrize` (its pytest_generate_tests), so that the weeks' files
-run in parallel (test_weeks.py: weeks 1–3; test_week4_contract.py: week 4). Weeks are graded
-with their TEST_RUBRIC changes (tests/conftest.py: weeks 3 and 4 train on smaller recipes).
+run in parallel (test_weeks.py: weeks 1–3; test_week4_contract.py: week 4; test_week5_contract.py:
+week 5). Weeks are graded
+with their TEST_RUBRIC changes (tests/conftest.py: weeks 3 to 5 train on smaller recipes).
 Week-specific tests stay in test_<week>.py.
 """
 
@@ -46,6 +47,7 @@ CONTRACTS = {
     "week2_neural_networks": Contract(exercises=7),
     "week3_cnn": Contract(exercises=8, known_bad_scope="module"),
     "week4_autoencoders": Contract(exercises=8, known_bad_scope="exercise", other_correct_slow=True),
+    "week5_rnn": Contract(exercises=10, known_bad_scope="exercise"),
 }
 
 
