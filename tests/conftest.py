@@ -66,6 +66,47 @@ def for_tests(week: Week, changes: dict | None = None) -> Week:
     return week
 
 
+def check_module(week: Week, name: str):
+    """The loaded check file of `week` (public and hidden) that defines the check function `name`, or
+    whose file is named `name` ("public_sample"): its helpers are module attributes."""
+    from grader.registry import load_checks
+
+    for c in load_checks(week.assignment_dir, include_hidden=True):
+        module = c.fn.__module__
+        if c.fn.__name__ == name or module.endswith("." + name):
+            return sys.modules[module]
+    raise LookupError(f"no check {name!r} in {week.name}")
+
+
+def grader_of(tmp_path_factory, week_name: str, own_files, default_only: set):
+    """grade(folder=None, patch=None, only=default_only) -> GradeReport, memoised, on a copy of the
+    course whose `week_name` holds its rubric and the check files `own_files` alone (so that a test of
+    a few exercises runs none of the week's other checks, training runs among them)."""
+    week = Week.load(week_name, ROOT)
+    course = tmp_path_factory.mktemp("course")
+    assignment = course / "assignments" / week_name
+    assignment.mkdir(parents=True)
+    shutil.copy(week.assignment_dir / "rubric.toml", assignment)
+    for name in own_files:
+        shutil.copy(week.assignment_dir / f"{name}.py", assignment)
+    for folder in ("solutions", "student_template"):
+        shutil.copytree(ROOT / folder / week_name, course / folder / week_name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    w = for_tests(Week.load(week_name, course))
+    cache = {}
+
+    def _grade(folder=None, patch=None, only=None):
+        only = set(only or default_only)
+        key = (str(folder), str(patch), tuple(sorted(only)))
+        if key not in cache:
+            if patch is not None:
+                folder = apply_known_bad(w, patch, tmp_path_factory.mktemp("bad") / week_name)
+            cache[key] = grade_submission(w, folder, device="cpu", only=only)
+        return cache[key]
+
+    return _grade
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT

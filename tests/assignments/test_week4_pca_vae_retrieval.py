@@ -11,12 +11,10 @@ import textwrap
 
 import pytest
 
-from grader.cli import apply_known_bad
 from grader.course import Week
-from grader.engine import grade_submission
 from grader.scoring import PASSED
 
-from conftest import ROOT, for_tests
+from conftest import ROOT, grader_of
 
 WEEK = "week4_autoencoders"
 week = Week.load(WEEK, ROOT)
@@ -32,26 +30,7 @@ OWN_FILES = ("public_pca", "hidden_pca", "public_vae", "hidden_vae", "public_ret
 def grade(tmp_path_factory):
     """grade(folder=None, patch=None, only=MINE) -> GradeReport, memoised, on a copy of the course whose
     week 4 holds the rubric and OWN_FILES' checks alone."""
-    course = tmp_path_factory.mktemp("course")
-    assignment = course / "assignments" / WEEK
-    assignment.mkdir(parents=True)
-    shutil.copy(week.assignment_dir / "rubric.toml", assignment)
-    for name in OWN_FILES:
-        shutil.copy(week.assignment_dir / f"{name}.py", assignment)
-    for folder in ("solutions", "student_template"):
-        shutil.copytree(ROOT / folder / WEEK, course / folder / WEEK, ignore=shutil.ignore_patterns("__pycache__"))
-    w = for_tests(Week.load(WEEK, course))
-    cache = {}
-
-    def _grade(folder=None, patch=None, only=None):
-        key = (str(folder), str(patch), tuple(sorted(only or MINE)))
-        if key not in cache:
-            if patch is not None:
-                folder = apply_known_bad(w, patch, tmp_path_factory.mktemp("bad") / WEEK)
-            cache[key] = grade_submission(w, folder, device="cpu", only=set(only or MINE))
-        return cache[key]
-
-    return _grade
+    return grader_of(tmp_path_factory, WEEK, OWN_FILES, MINE)
 
 
 def submission(tmp_path, module, code):

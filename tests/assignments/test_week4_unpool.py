@@ -7,15 +7,13 @@ write order passes. Graded with only these two exercises, so that no training ru
 its EXERCISE_SCORE is checked with the rest of the week in test_week4_contract.py.)
 """
 
-import sys
 
 import numpy as np
 
 from grader.course import Week
-from grader.registry import load_checks
 from grader.scoring import PASSED
 
-from conftest import ROOT, shutil
+from conftest import ROOT, check_module, shutil
 
 WEEK = "week4_autoencoders"
 UNPOOL = {"week4.conv_transpose", "week4.max_unpool"}
@@ -31,13 +29,6 @@ def patch_file(tmp_path, name, body):
     path = tmp_path / f"{name}.py"
     path.write_text(f'"""{name}"""\nMODULE = "unpool"\n' + body)
     return path
-
-
-def check_module(function_name):
-    """The loaded check file that defines `function_name` (its helpers are module attributes)."""
-    checks = load_checks(week.assignment_dir, include_hidden=True)
-    fn = next(c.fn for c in checks if c.fn.__name__ == function_name)
-    return sys.modules[fn.__module__]
 
 
 def test_float32_loops_alternative_scores_full_marks(grade, tmp_path):
@@ -100,7 +91,7 @@ def test_shared_indices_pass_in_either_write_order(grade, tmp_path):
 def test_overlapping_problems_share_indices_with_equal_values():
     """Do the hidden checks' overlapping-window problems really have pooled values that share an index,
     and do those values agree (so that the write order cannot matter)?"""
-    hidden = check_module("max_unpool_forward_overlapping_windows")
+    hidden = check_module(week, "max_unpool_forward_overlapping_windows")
     for shape, seed in (((2, 3, 9, 7), 150), ((1, 2, 8, 10), 151), ((2, 3, 9, 7), 160), ((1, 2, 8, 10), 162)):
         x, idx = hidden.shared_maxima_problem(shape, seed)
         shared = 0
@@ -116,7 +107,7 @@ def test_overlapping_problems_share_indices_with_equal_values():
 def test_output_size_problem_keeps_maxima_inside_the_default_plane():
     """Is the public output_size problem built so that an implementation ignoring output_size returns the
     default-size array (and is told so) rather than failing with an index out of range?"""
-    public = check_module("max_unpool_forward_matches_torch")
+    public = check_module(week, "max_unpool_forward_matches_torch")
     x, idx = public.unpool_problem((2, 2, 7, 5), 2, 2, seed=31, within=6 * 4)
     assert idx.max() < 6 * 4
     assert public.torch_unpool(x, idx, 2, 2).shape == (2, 2, 6, 4)  # the default plane holds every index

@@ -8,17 +8,15 @@ constant must really hide keys at scores of ±1e4, wrong shapes and NaN get a me
 so, and the large-score problems are exact in float32.
 """
 
-import sys
 
 import numpy as np
 import pytest
 
 from grader.cli import known_bad_meta
 from grader.course import Week
-from grader.registry import load_checks
 from grader.scoring import NOT_IMPLEMENTED, PASSED
 
-from conftest import ROOT, known_bad_patches, shutil
+from conftest import ROOT, check_module, known_bad_patches, shutil
 
 WEEK = "week5_rnn"
 MINE = {"week5.embedding", "week5.temporal_softmax", "week5.attention"}
@@ -44,13 +42,6 @@ def patched(tmp_path, name, modules: dict):
         path = folder / f"{module}.py"
         path.write_text(path.read_text() + "\n\n" + code)
     return folder
-
-
-def check_module(function_name):
-    """The loaded check file that defines `function_name` (its helpers are module attributes)."""
-    checks = load_checks(week.assignment_dir, include_hidden=True)
-    fn = next(c.fn for c in checks if c.fn.__name__ == function_name)
-    return sys.modules[fn.__module__]
 
 
 def test_reference_scores_full_marks(grade):
@@ -289,7 +280,7 @@ def test_wrong_shapes_and_nan_get_clear_messages(grade, tmp_path):
 def test_large_score_problems_are_exact_in_float32():
     """Do the large-score problems have scores of 1e3 to 1e4 in magnitude in every row (so that exp of them,
     unshifted, overflows or underflows everywhere), exactly the same in float32 as in float64?"""
-    hidden = check_module("attention_stable_for_large_scores")
+    hidden = check_module(week, "attention_stable_for_large_scores")
     for shape, seed in (((2, 4, 6, 4, 3), 150), ((2, 5, 5, 16, 2), 151), ((2, 4, 5, 4, 3), 184),
                         ((2, 4, 4, 16, 3), 185)):
         q, k, _ = hidden.large_score_problem(*shape, seed)
@@ -304,5 +295,5 @@ def test_large_score_problems_are_exact_in_float32():
 def test_extreme_logits_are_exact_in_float32():
     """Are the ±1e4 logits of the extreme-logit check exact in float32, so that only the algorithm's
     rounding (and not the inputs') is judged?"""
-    logits, _, _ = check_module("temporal_softmax_extreme_logits").extreme_problem()
+    logits, _, _ = check_module(week, "temporal_softmax_extreme_logits").extreme_problem()
     assert np.abs(logits).max() == 1e4 and np.array_equal(logits.astype(np.float32), logits)

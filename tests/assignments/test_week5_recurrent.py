@@ -10,7 +10,6 @@ threshold changes nothing, and rescaling every time fails.
 """
 
 import shutil
-import sys
 import textwrap
 
 import numpy as np
@@ -19,10 +18,9 @@ import torch
 
 from grader.cli import known_bad_meta
 from grader.course import Week
-from grader.registry import load_checks
 from grader.scoring import NOT_IMPLEMENTED, PASSED
 
-from conftest import ROOT, known_bad_patches
+from conftest import ROOT, check_module, known_bad_patches
 
 WEEK = "week5_rnn"
 week = Week.load(WEEK, ROOT)
@@ -43,13 +41,6 @@ def patch_file(tmp_path, name, module, body):
     path = tmp_path / f"{name}.py"
     path.write_text(f'"""{name}"""\nMODULE = "{module}"\n' + textwrap.dedent(body))
     return path
-
-
-def check_module(function_name):
-    """The loaded check file that defines `function_name` (its helpers are module attributes)."""
-    checks = load_checks(week.assignment_dir, include_hidden=True)
-    fn = next(c.fn for c in checks if c.fn.__name__ == function_name)
-    return sys.modules[fn.__module__]
 
 
 def test_reference_scores_full_marks(grade):
@@ -237,7 +228,7 @@ def test_clip_below_the_threshold_changes_nothing(grade, tmp_path):
     """Below max_norm, do torch.nn.utils.clip_grad_norm_ and the reference leave the checks' arrays bit-identical
     (so that the check may demand it), and does a clip that rescales every time lose the checks below the
     threshold, with its mistake named?"""
-    public = check_module("clip_leaves_small_gradients_untouched")
+    public = check_module(week, "clip_leaves_small_gradients_untouched")
     namespace = {}
     exec(compile((week.solution_dir / "rnn.py").read_text(), "rnn.py", "exec"), namespace)
     below = (([(4, 5), (5,), (2, 3, 4)], 0.6, 52, 1.0, np.float64), ([(6,), (2, 2)], 4.0, 53, 5.0, np.float64),
@@ -271,7 +262,7 @@ def largest_rnn_preactivation(x, h, Wx, Wh, b):
 def largest_lstm_preactivation(x, h, c, Wx, Wh, b):
     """max |a| over the steps and gates of an LSTM on x (N, T, D) from h and c."""
     H, largest = h.shape[1], 0.0
-    sigmoid = check_module("lstm_forward_matches_torch").sigmoid
+    sigmoid = check_module(week, "lstm_forward_matches_torch").sigmoid
     for t in range(x.shape[1]):
         a = x[:, t] @ Wx + h @ Wh + b
         i, f, o = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), sigmoid(a[:, 3 * H:])
@@ -283,7 +274,7 @@ def largest_lstm_preactivation(x, h, c, Wx, Wh, b):
 def test_public_problems_reach_saturation_yet_stay_well_conditioned():
     """Do the public backward problems hold pre-activations where tanh and σ saturate (|a| ≥ 2.5: tanh′ < 0.03,
     σ′ < 0.08) and none so large that numerical differentiation loses its precision (|a| < 6)?"""
-    rnn, lstm = check_module("rnn_backward_numerical_every_step"), check_module("lstm_backward_numerical_every_step")
+    rnn, lstm = check_module(week, "rnn_backward_numerical_every_step"), check_module(week, "lstm_backward_numerical_every_step")
     x, h_prev, Wx, Wh, b = rnn.rnn_step_problem(3, 4, 5, seed=20, scale=1.5)
     sizes = [largest_rnn_preactivation(x[:, None], h_prev, Wx, Wh, b)]
     sizes += [largest_rnn_preactivation(*rnn.rnn_problem(2, T, 3, 4, seed=seed)) for T, seed in ((6, 40), (7, 41))]

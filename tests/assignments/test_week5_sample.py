@@ -7,7 +7,6 @@ course whose week 5 holds the sampling checks only.
 """
 
 import shutil
-import sys
 import textwrap
 
 import numpy as np
@@ -15,14 +14,12 @@ import pytest
 import torch
 
 from grader import trainers
-from grader.cli import apply_known_bad, known_bad_meta
+from grader.cli import known_bad_meta
 from grader.course import Week
-from grader.engine import grade_submission
 from grader.oracles import proportion_bound
-from grader.registry import load_checks
 from grader.scoring import PASSED
 
-from conftest import ROOT, for_tests
+from conftest import ROOT, check_module, grader_of
 
 WEEK = "week5_rnn"
 week = Week.load(WEEK, ROOT)
@@ -36,26 +33,7 @@ KNOWN_BAD = [p for p in sorted((ROOT / "examples" / WEEK / "known_bad").glob("*.
 def grade(tmp_path_factory):
     """grade(folder=None, patch=None) -> GradeReport of week5.sample, memoised, on a copy of the course
     whose week 5 holds the rubric and OWN_FILES' checks alone."""
-    course = tmp_path_factory.mktemp("course")
-    assignment = course / "assignments" / WEEK
-    assignment.mkdir(parents=True)
-    shutil.copy(week.assignment_dir / "rubric.toml", assignment)
-    for name in OWN_FILES:
-        shutil.copy(week.assignment_dir / f"{name}.py", assignment)
-    for folder in ("solutions", "student_template"):
-        shutil.copytree(ROOT / folder / WEEK, course / folder / WEEK, ignore=shutil.ignore_patterns("__pycache__"))
-    w = for_tests(Week.load(WEEK, course))
-    cache = {}
-
-    def _grade(folder=None, patch=None):
-        key = (str(folder), str(patch))
-        if key not in cache:
-            if patch is not None:
-                folder = apply_known_bad(w, patch, tmp_path_factory.mktemp("bad") / WEEK)
-            cache[key] = grade_submission(w, folder, device="cpu", only=MINE)
-        return cache[key]
-
-    return _grade
+    return grader_of(tmp_path_factory, WEEK, OWN_FILES, MINE)
 
 
 def sampler(tmp_path, code):
@@ -71,15 +49,7 @@ def failures(report):
     return {r.name: r.output for r in report.results if r.status != PASSED}
 
 
-def check_module(name):
-    """The loaded check file `name` of week 5 (public_sample or hidden_sample)."""
-    for c in load_checks(week.assignment_dir, include_hidden=True):
-        if c.fn.__module__.endswith("." + name):
-            return sys.modules[c.fn.__module__]
-    raise LookupError(name)
-
-
-checks = check_module("public_sample")
+checks = check_module(week, "public_sample")
 TOL = checks.TOL
 
 
@@ -146,7 +116,7 @@ def test_table_lm_gives_the_row_of_each_context_padded_with_zeros():
 def test_every_row_has_a_clear_argmax():
     """Does every row of the checks' models lead by at least [sample] argmax_gap, so that the greedy
     continuation is one sequence whatever the arithmetic?"""
-    hidden = check_module("hidden_sample")
+    hidden = check_module(week, "hidden_sample")
     for params in (checks.PUBLIC, hidden.HIDDEN):
         logits = np.sort(checks.TableModel(**params).logits.astype(np.float64), axis=1)
         assert (logits[:, -1] - logits[:, -2]).min() >= TOL["argmax_gap"] - 1e-6
@@ -195,7 +165,7 @@ def test_first_id_test_fails_a_correct_sampler_as_rarely_as_stated():
 def test_context_test_fails_a_correct_sampler_as_rarely_as_stated(which):
     """Do 300 simulated correct context tests (the check's prefixes, 300 ids each) give p-values below 0.01
     about 1% of the time, and never below false_alarm?"""
-    hidden = check_module("hidden_sample")
+    hidden = check_module(week, "hidden_sample")
     table, prefixes, temperature = {
         "public": (checks.TableModel(**checks.PUBLIC), ([0, 1], [2, 3, 4], [5], [4, 4]), 1.0),
         "hidden": (checks.TableModel(**hidden.HIDDEN), ([3, 1, 2], [0, 2], [1, 1, 0, 3, 2], [2]), 0.7)}[which]
