@@ -144,7 +144,8 @@ class Bench:
 
 def as_ids(value, what):
     """The ids a sampler returned, as an int64 NumPy array: a torch tensor, a NumPy array or a list of
-    integers (or of 0-d integer tensors); floats, booleans and anything else are refused."""
+    integers (or of 0-d tensors), of any numeric dtype holding whole numbers (the course's conventions:
+    numbers pass whatever their container); fractions, booleans and anything else are refused."""
     if isinstance(value, Handle):
         if not value.type_name.startswith("torch"):
             raise CheckFailed(f"{what} should be integer ids (a LongTensor, a list of ints), got {describe(value)}")
@@ -158,11 +159,16 @@ def as_ids(value, what):
     if raw.dtype.kind == "O" and raw.ndim == 1 and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                                                         for v in raw):
         raw = raw.astype(np.int64)
+    if raw.dtype.kind == "O" and raw.ndim == 1 and all(isinstance(v, (float, np.floating)) for v in raw):
+        raw = raw.astype(np.float64)
+    if raw.dtype.kind == "f" and np.isfinite(raw).all() and np.array_equal(raw, np.round(raw)) \
+            and np.abs(raw).max(initial=0) < 2**31:
+        raw = raw.astype(np.int64)  # numbers in any container: ids held as whole floats are ids
     if raw.dtype.kind not in "iu":
-        kind = "floats" if raw.dtype.kind == "f" else describe(value)
+        kind = "values that are not whole numbers" if raw.dtype.kind == "f" else describe(value)
         raise CheckFailed(f"{what} should be integer ids (a LongTensor, a NumPy array or a list of ints), got {kind}"
                           + (f" (dtype {raw.dtype})" if raw.dtype.kind == "f" else "") + ": return the ids themselves, "
-                          "not probabilities or float values.")
+                          "not probabilities.")
     return raw.astype(np.int64)
 
 

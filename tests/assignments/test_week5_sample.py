@@ -202,14 +202,14 @@ def loop(step=DRAW, result="drawn"):
 
 def test_any_integer_container_and_an_unbatched_model_call_pass(grade, tmp_path):
     """Does a sampler pass that calls the model on 1-D ids (as an unbatched nn.LSTM allows), draws from
-    float32 probabilities, and returns its ids as a list of ints, a list of 0-d tensors or an int32 array
-    in turn?"""
+    float32 probabilities, and returns its ids as a list of ints, a list of 0-d tensors, an int32 array or a
+    float64 array of whole numbers (np.zeros(length) filled in) in turn?"""
     code = loop(step="probs = torch.softmax(model(torch.tensor(ids))[-1] / temperature, -1)\n"
                      "            next_id = int(torch.multinomial(probs, 1, generator=generator))",
-                result="CONTAINERS[next(CALLS) % 3](drawn)")
+                result="CONTAINERS[next(CALLS) % 4](drawn)")
     containers = ("import itertools\nimport numpy as np\n\nCALLS = itertools.count()\n"
                   "CONTAINERS = (list, lambda d: [torch.tensor(i) for i in d],\n"
-                  "              lambda d: np.array(d, dtype=np.int32))\n")
+                  "              lambda d: np.array(d, dtype=np.int32), lambda d: np.array(d, dtype=np.float64))\n")
     report = grade(sampler(tmp_path, containers + code))
     assert failures(report) == {}
 
@@ -232,15 +232,15 @@ def test_a_sampler_that_returns_the_most_likely_sequence_from_the_table_fails(gr
 
 
 @pytest.mark.parametrize("code,message", [
-    (loop(result="torch.tensor(drawn, dtype=torch.float32)"), "should be integer ids"),
+    (loop(result="torch.tensor(drawn, dtype=torch.float32) + 0.5"), "should be integer ids"),
     (loop(result="torch.tensor(drawn)[None]"), "expected ("),
     (loop(step="generator.manual_seed(0)\n            " + DRAW), "do not re-seed it"),
     (loop(step="probs = torch.softmax(model(torch.tensor([ids]))[0, -1] / temperature, -1)\n"
                "            next_id = int(torch.multinomial(probs, 1, generator=generator)) + 1"), "outside [0,"),
-], ids=["float-ids", "batch-dimension", "reseeds-generator", "ids-shifted-by-one"])
+], ids=["fractional-ids", "batch-dimension", "reseeds-generator", "ids-shifted-by-one"])
 def test_wrong_results_fail_with_a_message_that_says_what_is_wrong(grade, tmp_path, code, message):
-    """Do float ids, a (1, length) result, a re-seeded generator and ids out of range fail with a message
-    that says so?"""
+    """Do ids that are not whole numbers, a (1, length) result, a re-seeded generator and ids out of range
+    fail with a message that says so?"""
     report = grade(sampler(tmp_path, code))
     assert report.score < report.max_score
     assert any(message in out for out in failures(report).values()), failures(report)
