@@ -120,8 +120,8 @@ class MarkovText:
     symmetric Dirichlet distribution of parameter `concentration` (small: peaked rows), so
     the next character depends strongly on each of the last `order` ones.
 
-    The chain's stationary distribution over contexts is computed exactly (an eigenvector of
-    the V^order × V^order transition matrix), and with it the entropy rate H (bits per
+    The chain's stationary distribution over contexts is computed exactly (the left eigenvector
+    of eigenvalue 1 of the V^order × V^order transition matrix, by a linear solve), and with it the entropy rate H (bits per
     character): the expected cross-entropy of the best possible model, the true one, on
     text drawn from the chain. `conditional_entropy(j)` is the best a model that sees only
     the last j characters can do (j = 1: a bigram model). Sequences start in the stationary
@@ -150,12 +150,17 @@ class MarkovText:
         S = self.contexts
         M = np.zeros((S, S))
         np.add.at(M, (np.repeat(np.arange(S), self.vocab_size), self._next_context().ravel()), self.table.ravel())
-        values, vectors = np.linalg.eig(M.T)
-        pi = np.real(vectors[:, np.argmin(np.abs(values - 1.0))])
-        pi = np.abs(pi) / np.abs(pi).sum()
-        if not np.allclose(pi @ M, pi, atol=1e-12):
-            raise ArithmeticError("the chain's stationary distribution did not converge")
-        return pi
+        # π(M − I) = 0 with Σπ = 1: the chain is irreducible (every transition has positive
+        # probability), so one equation of the singular system, replaced by the sum, fixes π.
+        A = (M - np.eye(S)).T
+        A[-1] = 1.0
+        rhs = np.zeros(S)
+        rhs[-1] = 1.0
+        pi = np.linalg.solve(A, rhs)
+        if not (np.allclose(pi @ M, pi, atol=1e-12) and pi.min() >= -1e-12):
+            raise ArithmeticError("the chain's stationary distribution could not be computed")
+        pi = np.clip(pi, 0.0, None)  # rounding below zero where a context is all but unreachable
+        return pi / pi.sum()
 
     def conditional_entropy(self, j: int) -> float:
         """H(X_t | the j characters before it) in bits, for the stationary chain: the best
