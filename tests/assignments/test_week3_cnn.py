@@ -58,6 +58,16 @@ def test_cnn_checks_read_the_recipe_from_the_rubric(grade3):
         assert "(1 epochs of Adam" in r.output and "200 images" in r.output and "threshold 0.999" in r.output
 
 
+@pytest.mark.parametrize("folder", ["alternative_correct", "sequential_body"])
+def test_other_correct_submissions_score_full_marks_where_nothing_trains(grade3, folder):
+    """Do the other correct submissions get full marks on every exercise but the trained CNN? (Graded whole,
+    the CNN too, in the slow tests: test_weeks.py and the full recipe below.)"""
+    trained = {"week3.cnn"}
+    report = grade3(ROOT / "examples" / WEEK / folder, only=set(week.exercise_modules) - trained)
+    assert [(r.title, r.output) for r in report.results if r.status != PASSED] == []
+    assert report.score == report.max_score > 0
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("folder", [week.solution_dir, ROOT / "examples" / WEEK / "alternative_correct"],
                          ids=["reference", "alternative_correct"])
