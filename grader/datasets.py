@@ -121,9 +121,9 @@ class MarkovText:
     the next character depends strongly on each of the last `order` ones.
 
     The chain's stationary distribution over contexts is computed exactly (the left eigenvector
-    of eigenvalue 1 of the V^order × V^order transition matrix, by a linear solve), and with it the entropy rate H (bits per
-    character): the expected cross-entropy of the best possible model, the true one, on
-    text drawn from the chain. `conditional_entropy(j)` is the best a model that sees only
+    of eigenvalue 1 of the V^order × V^order transition matrix, by a linear solve), and with it
+    the entropy rate H (bits per character): the expected cross-entropy of the best possible
+    model, the true one, on text drawn from the chain. `conditional_entropy(j)` is the best a model that sees only
     the last j characters can do (j = 1: a bigram model). Sequences start in the stationary
     distribution, so every position of every sequence is distributed alike.
     """
@@ -202,11 +202,11 @@ class MarkovText:
         ids = np.asarray(ids, dtype=np.int64)
         n, T = ids.shape
         out = np.full((n, T, self.vocab_size), np.nan)
-        for t in range(self.order - 1, T):
-            context = np.zeros(n, dtype=np.int64)
-            for j in range(t - self.order + 1, t + 1):
-                context = context * self.vocab_size + ids[:, j]
-            out[:, t] = self.table[context]
+        context = np.zeros(n, dtype=np.int64)
+        for t in range(T):
+            context = (context * self.vocab_size + ids[:, t]) % self.contexts  # the last `order` ids
+            if t >= self.order - 1:
+                out[:, t] = self.table[context]
         return out
 
     def decode(self, ids) -> str:

@@ -19,6 +19,13 @@ from .registry import CheckFailed
 # --- autograd -----------------------------------------------------------------------
 
 
+def t64(a):
+    """A float64 torch tensor holding a copy of `a` (a copy: flipped or strided views are fine)."""
+    import torch
+
+    return torch.tensor(np.array(a, dtype=np.float64))
+
+
 def torch_vjp(fn, inputs, dout):
     """(fn(*inputs), [∂Σ(fn(*inputs)·dout)/∂input for each input]) by torch autograd in float64.
 

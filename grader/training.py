@@ -534,26 +534,26 @@ def negative_elbo(sub, trained: Trained, inputs: dict, latent_dim: int, *, what:
 # ---------------------------------------------------------------------------- language models
 
 
-def next_token_logits(sub, trained: Trained, ids, *, first: int, what: str, timeout: float = 300.0,
-                      params: list | None = None, untrained: bool = False) -> np.ndarray:
-    """A language model's logits for the id after each prefix ``ids[:, :L]``, L = first … T − 1,
-    of the sequences ids (N, T): shape (N, T − first, V), row j predicting ids[:, first + j].
+def prefix_logits(sub, trained: Trained, ids, lengths, *, what: str, timeout: float = 300.0,
+                  params: list | None = None, untrained: bool = False) -> np.ndarray:
+    """A language model's logits at the last position of each prefix ``ids[:, :L]`` of the
+    sequences ids (N, T), for L in `lengths` (increasing, 1 … T): shape (N, len(lengths), V).
 
     Causal by construction: a fresh worker rebuilds the model (the trained parameters loaded) and
     is sent the prefixes one length at a time, shortest first, keeping only the logits at each
-    prefix's last position. Whatever the model does, when it gives the logits for position L it
-    has never held an id after position L − 1: it cannot lower its loss by looking ahead, and no
-    held-out target reaches the worker before it has been predicted."""
+    prefix's last position. Whatever the model does, when it gives the logits after L ids it has
+    never held an id after position L − 1."""
     ids = np.ascontiguousarray(np.asarray(ids, dtype=np.int64))
     n, T = ids.shape
-    if not 1 <= first < T:
-        raise ValueError(f"first must be in 1..{T - 1}")
+    lengths = [int(L) for L in lengths]
+    if not lengths or lengths != sorted(set(lengths)) or not 1 <= lengths[0] <= lengths[-1] <= T:
+        raise ValueError(f"lengths must increase within 1..{T}")
     deadline = CLOCK() + timeout
     sub.restart()
     try:
         model = _loaded(sub, trained, params, untrained, what, timeout)
         rows = []
-        for L in range(first, T):
+        for L in lengths:
             left = deadline - CLOCK()
             if left <= 0:
                 raise StudentTimeout(f"{what} did not give its logits for {n} sequences of {T} ids within {timeout:g} s")
@@ -568,10 +568,21 @@ def next_token_logits(sub, trained: Trained, ids, *, first: int, what: str, time
         sub.restart()
 
 
+def next_token_logits(sub, trained: Trained, ids, *, first: int, what: str, **kwargs) -> np.ndarray:
+    """A language model's logits for the id after each prefix ``ids[:, :L]``, L = first … T − 1,
+    of the sequences ids (N, T): shape (N, T − first, V), row j predicting ids[:, first + j]
+    (`prefix_logits`: no held-out target reaches the worker before it has been predicted, so no
+    model can lower its loss by looking ahead)."""
+    T = np.shape(ids)[1]
+    if not 1 <= first < T:
+        raise ValueError(f"first must be in 1..{T - 1}")
+    return prefix_logits(sub, trained, ids, range(first, T), what=what, **kwargs)
+
+
 def lookahead(sub, trained: Trained, ids, *, what: str, timeout: float = 300.0, untrained: bool = False
               ) -> tuple[float, int, np.ndarray]:
     """How much a trained language model's logits at a position depend on the ids after it: with
-    ``full = model(ids)`` (every position at once) and the causal logits of `next_token_logits`,
+    ``full = model(ids)`` (every position at once) and the causal logits of `prefix_logits`,
     ``(largest |full − causal| / (1 + |causal|), the position where it is, full)``. A causal model's
     difference is float rounding; one that reads later ids (a bidirectional RNN, a convolution padded
     on both sides, attention without its mask) differs by the logits' own size. `ids` should be text
@@ -582,8 +593,7 @@ def lookahead(sub, trained: Trained, ids, *, what: str, timeout: float = 300.0, 
     full = _leading(_finite(evaluate(sub, trained, ids, what=what, timeout=timeout, untrained=untrained),
                             f"the logits of {what}"), (n, T), 3,
                     f"the logits of {what} for ids of shape {(n, T)}")
-    causal = next_token_logits(sub, trained, np.concatenate([ids, ids[:, :1]], axis=1), first=1, what=what,
-                               timeout=timeout, untrained=untrained)
+    causal = prefix_logits(sub, trained, ids, range(1, T + 1), what=what, timeout=timeout, untrained=untrained)
     if causal.shape != full.shape:
         raise CheckFailed(f"{what} gives {full.shape[-1]} logits per position for whole sequences but "
                           f"{causal.shape[-1]} for prefixes")

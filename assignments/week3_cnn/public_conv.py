@@ -12,13 +12,12 @@ or along random directions (larger inputs).
 """
 
 import numpy as np
-import torch
 import torch.nn.functional as F
 
 from grader import backward as backward_pass
 from grader.backward import Backward, cache_from_forward, unpack
 from grader.compare import as_array
-from grader.oracles import assert_close_scaled, torch_vjp
+from grader.oracles import assert_close_scaled, t64, torch_vjp
 from grader.registry import CheckFailed, check, load_rubric
 
 RUBRIC = load_rubric(__file__)
@@ -27,11 +26,6 @@ GRAD_TOL = RUBRIC["gradients"]
 
 
 # --- shared helpers (the other check files of this week import them) ---------------
-
-
-def t64(a):
-    """A float64 torch tensor holding a copy of `a`."""
-    return torch.tensor(np.array(a, dtype=np.float64))  # np.array: a copy, so flipped views are fine
 
 
 # An element fails when |got − expected| > atol·max(1, max|expected|) + rtol·|expected|. The engine's

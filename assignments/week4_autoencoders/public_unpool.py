@@ -21,7 +21,7 @@ import torch.nn.functional as F
 from grader import backward as backward_pass
 from grader.backward import Backward, cache_from_forward, unpack
 from grader.compare import as_array
-from grader.oracles import assert_close_scaled, torch_vjp
+from grader.oracles import assert_close_scaled, t64, torch_vjp
 from grader.registry import CheckFailed, check, load_rubric
 
 RUBRIC = load_rubric(__file__)
@@ -35,11 +35,6 @@ assert_values = assert_close_scaled
 def assert_backward(f, x, backward, **kwargs):
     """`grader.backward.assert_backward` with this exercise's gradient tolerances."""
     backward_pass.assert_backward(f, x, backward, rtol=GRAD_TOL["rtol"], atol=GRAD_TOL["atol"], **kwargs)
-
-
-def t64(a):
-    """A float64 torch tensor holding a copy of `a`."""
-    return torch.tensor(np.array(a, dtype=np.float64))  # np.array: a copy, so flipped views are fine
 
 
 # --- transposed convolution --------------------------------------------------------------

@@ -11,11 +11,11 @@ from grader.backward import unpack
 from grader.oracles import torch_vjp
 from grader.registry import check
 
-from .hidden_rnn import assert_against_autograd, float32
+from .hidden_rnn import assert_against_autograd, float32, through_time_against_autograd
 from .public_lstm import (assert_lstm_forward, assert_lstm_step_forward, check_lstm_backward,
                           check_lstm_step_backward, lstm_backward_mistakes, lstm_cache, lstm_problem,
                           lstm_step_backward_mistakes, lstm_step_cache, lstm_step_problem, lstm_step_t, lstm_t)
-from .public_rnn import last_step_only, weight_shape_hints
+from .public_rnn import weight_shape_hints
 
 
 # --- week5.lstm_step ------------------------------------------------------------------------
@@ -69,24 +69,10 @@ def lstm_forward_float32_long_and_saturated(sub, ref):
 @check("week5.lstm", points=1)
 def lstm_backward_matches_autograd(sub, ref):
     """Check that lstm_backward matches torch's autograd element by element over 12 steps (upstream gradients on every step and on the last one only, float64 and float32) and passes directional derivative checks on a longer, larger problem."""
-    rng = np.random.default_rng(190)
-    names = ("dx", "dh0", "dWx", "dWh", "db")
     cases = ((lstm_problem(3, 12, 4, 5, seed=191, scale=1.5), False, np.float64),
              (lstm_problem(2, 12, 3, 4, seed=192, scale=1.5), True, np.float64),
              (float32(lstm_problem(3, 8, 4, 5, seed=193)), False, np.float32))
-    for args, last_only, dtype in cases:
-        x, h0 = args[:2]
-        N, T, _ = x.shape
-        H = h0.shape[1]
-        upstream = "on the last hidden state only (zeros elsewhere)" if last_only else "on every hidden state"
-        what = f"lstm_backward(dh, cache) (T = {T} steps, x of shape {x.shape}, {x.dtype} inputs, dh {upstream})"
-        cache = lstm_cache(sub, *args)
-        v = rng.normal(size=(N, H) if last_only else (N, T, H)).astype(dtype)
-        dh = last_step_only(v, T).astype(dtype) if last_only else v
-        got = unpack(sub.lstm.lstm_backward(dh, cache), what, names)
-        _, expected = torch_vjp(lstm_t, args, dh)
-        mistakes = lstm_backward_mistakes(*(np.asarray(a, dtype=np.float64) for a in args))
-        assert_against_autograd(got, expected, names, what, lambda which: mistakes(dh, which),
-                                lambda which: weight_shape_hints(N, 4 * H, which, 4))
+    through_time_against_autograd(sub, "lstm", lstm_t, lstm_cache, lstm_backward_mistakes, lambda H: 4 * H, cases,
+                                  seed=190)
     check_lstm_backward(sub, *lstm_problem(4, 15, 8, 6, seed=194), full=False)
     check_lstm_backward(sub, *lstm_problem(4, 15, 8, 6, seed=195), last_only=True, full=False)

@@ -79,27 +79,37 @@ def rnn_forward_float32_long_and_saturated(sub, ref):
     assert_rnn_forward(sub, *rnn_problem(5, 9, 3, 1, seed=132))
 
 
+def through_time_against_autograd(sub, layer, oracle_t, cache_of, mistakes_of, width, cases, seed):
+    """The student's ``<layer>_backward`` ("rnn" or "lstm") against torch's autograd of `oracle_t`,
+    element by element, for each (args, last_only, dtype) of `cases`: a random upstream gradient of
+    that dtype on every hidden state or on the last one only; the cache from ``cache_of(sub, *args)``
+    (the student's forward), the known bugs from `mistakes_of`, weights of `width` (H or 4H) columns."""
+    rng = np.random.default_rng(seed)
+    names = ("dx", "dh0", "dWx", "dWh", "db")
+    backward_fn = getattr(getattr(sub, layer), f"{layer}_backward")
+    for args, last_only, dtype in cases:
+        x, h0 = args[:2]
+        N, T, _ = x.shape
+        H = h0.shape[1]
+        upstream = "on the last hidden state only (zeros elsewhere)" if last_only else "on every hidden state"
+        what = f"{layer}_backward(dh, cache) (T = {T} steps, x of shape {x.shape}, {x.dtype} inputs, dh {upstream})"
+        cache = cache_of(sub, *args)
+        v = rng.normal(size=(N, H) if last_only else (N, T, H)).astype(dtype)
+        dh = last_step_only(v, T).astype(dtype) if last_only else v
+        got = unpack(backward_fn(dh, cache), what, names)
+        _, expected = torch_vjp(oracle_t, args, dh)
+        mistakes = mistakes_of(*(np.asarray(a, dtype=np.float64) for a in args))
+        assert_against_autograd(got, expected, names, what, lambda which: mistakes(dh, which),
+                                lambda which: weight_shape_hints(N, width(H), which, 4))
+
+
 @check("week5.rnn", points=1)
 def rnn_backward_matches_autograd(sub, ref):
     """Check that rnn_backward matches torch's autograd element by element over 12 steps (upstream gradients on every step and on the last one only, float64 and float32) and passes directional derivative checks on a longer, larger problem."""
-    rng = np.random.default_rng(140)
     cases = ((rnn_problem(3, 12, 4, 5, seed=141, scale=1.5), False, np.float64),
              (rnn_problem(2, 12, 3, 6, seed=142, scale=1.5), True, np.float64),
              (float32(rnn_problem(3, 8, 4, 5, seed=143)), False, np.float32))
-    for args, last_only, dtype in cases:
-        x, h0, Wx, Wh, b = args
-        N, T, _ = x.shape
-        upstream = "on the last hidden state only (zeros elsewhere)" if last_only else "on every hidden state"
-        what = f"rnn_backward(dh, cache) (T = {T} steps, x of shape {x.shape}, {x.dtype} inputs, dh {upstream})"
-        cache = rnn_cache(sub, *args)
-        v = rng.normal(size=(N, h0.shape[1]) if last_only else (N, T, h0.shape[1])).astype(dtype)
-        dh = last_step_only(v, T).astype(dtype) if last_only else v
-        got = unpack(sub.rnn.rnn_backward(dh, cache), what, ("dx", "dh0", "dWx", "dWh", "db"))
-        _, expected = torch_vjp(rnn_t, args, dh)
-        mistakes = rnn_backward_mistakes(*(np.asarray(a, dtype=np.float64) for a in args))
-        assert_against_autograd(got, expected, ("dx", "dh0", "dWx", "dWh", "db"), what,
-                                lambda which: mistakes(dh, which),
-                                lambda which: weight_shape_hints(N, h0.shape[1], which, 4))
+    through_time_against_autograd(sub, "rnn", rnn_t, rnn_cache, rnn_backward_mistakes, lambda H: H, cases, seed=140)
     check_rnn_backward(sub, *rnn_problem(4, 15, 8, 10, seed=144), full=False)
     check_rnn_backward(sub, *rnn_problem(4, 15, 8, 10, seed=145), last_only=True, full=False)
 

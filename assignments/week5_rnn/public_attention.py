@@ -11,13 +11,12 @@ of another width than the keys (dv ≠ d).
 """
 
 import numpy as np
-import torch
 import torch.nn.functional as F
 
 from grader import backward as backward_pass
 from grader.backward import Backward, cache_from_forward, unpack
 from grader.compare import as_array, assert_close, assert_finite, close
-from grader.oracles import assert_close_scaled, torch_vjp
+from grader.oracles import assert_close_scaled, t64, torch_vjp
 from grader.registry import CheckFailed, check, load_rubric
 
 TOL = load_rubric(__file__)["attention"]
@@ -39,11 +38,6 @@ HIDES_LOWER = ("a causal mask that hides the lower triangle instead of the upper
                "its future, instead of j ≤ i)")
 MISSES_SOFTMAX_TERM = ("the softmax's backward without its second term (dS = P ⊙ dP instead of "
                        "P ⊙ (dP − Σ_j P ⊙ dP): each weight depends on every score of its row)")
-
-
-def t64(a):
-    """A float64 torch tensor holding a copy of `a`."""
-    return torch.tensor(np.array(a, dtype=np.float64))
 
 
 def attention_problem(N, Tq, Tk, d, dv, seed, scale=1.0):

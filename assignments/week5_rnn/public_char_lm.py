@@ -69,7 +69,7 @@ def trained_lm(sub, ref):
     k, m = src.order, cfg["n_controls"]
     what = "build_char_lm"
 
-    def bits(sets, **extra):
+    def bits(trained, sets, **extra):
         ids = np.concatenate(list(sets.values()))
         logits = next_token_logits(sub, trained, ids, first=k, what=what, **extra)
         out, start = {}, 0
@@ -79,23 +79,21 @@ def trained_lm(sub, ref):
         return out
 
     def make():
-        nonlocal trained
         trained = train(sub, BUILDER, [src.vocab_size], recipe=r, X_train=X_train, y_train=None, device=ref.device,
                         what=what)
         sample = X_train[:64, :-1]
         gap, position, full = lookahead(sub, trained, sample, what=what)
-        result = {"trained": trained, "bits": bits(held), "controls": {}, "lookahead": (gap, position),
+        result = {"trained": trained, "bits": bits(trained, held), "controls": {}, "lookahead": (gap, position),
                   "train_bits": bits_per_character(full, X_train[:64, 1:]),
                   "probabilities": bool(full.min() >= 0 and full.max() <= 1 and np.allclose(full.sum(-1), 1, atol=1e-3))}
         rng = np.random.default_rng()  # fresh entropy: the submission cannot predict the shuffle
         few = {split: X[:m] for split, X in held.items()}
         for control, extra in (("untrained", {"untrained": True}),
                                ("scrambled", {"params": scrambled_parameters(trained, rng)})):
-            result["controls"][control] = bits(few, **extra)
+            result["controls"][control] = bits(trained, few, **extra)
         return result
 
-    trained = None
-    return once(sub, ("char_lm", repr(r), ref.device, repr(sorted(cfg.items()))), make)
+    return once(sub, ("char_lm", ref.device, repr(sorted(cfg.items()))), make)
 
 
 def describe_recipe(cfg) -> str:

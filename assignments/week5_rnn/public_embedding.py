@@ -19,7 +19,7 @@ from grader import backward as backward_pass
 from grader import gradcheck
 from grader.backward import Backward, cache_from_forward, unpack
 from grader.compare import as_array, as_float, assert_close, assert_finite, fmt
-from grader.oracles import assert_close_scaled, torch_vjp
+from grader.oracles import assert_close_scaled, t64, torch_vjp
 from grader.registry import CheckFailed, check, load_rubric
 
 RUBRIC = load_rubric(__file__)
@@ -39,11 +39,6 @@ DROPPED_REPEATS = ("dW[ids] += dout (or dW[ids] = dout), which does not accumula
 LOSS_HINT = ("Expected Σ mask·(−log softmax(logits)[target]) / Σ mask, the log-probabilities computed with "
              "log-sum-exp (logits − m − log Σ exp(logits − m), m the maximum over the vocabulary), and the "
              "gradient mask·(softmax(logits) − onehot(targets)) / Σ mask.")
-
-
-def t64(a):
-    """A float64 torch tensor holding a copy of `a`."""
-    return torch.tensor(np.array(a, dtype=np.float64))
 
 
 def describe_ids(ids) -> str:

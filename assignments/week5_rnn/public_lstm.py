@@ -19,7 +19,7 @@ from grader.backward import Backward, cache_from_forward, unpack
 from grader.compare import as_array
 from grader.registry import CheckFailed, check
 
-from .public_rnn import (TOL, assert_backward, assert_values, call_module, last_step_only, module_with, t64,
+from .public_rnn import (TOL, assert_backward, assert_values, call_module, check_through_time, module_with, t64,
                          rnn_shape_message, weight_shape_hints)
 
 GATES = "ifgo"
@@ -329,31 +329,13 @@ def lstm_cache(sub, x, h0, Wx, Wh, b):
 
 
 def check_lstm_backward(sub, x, h0, Wx, Wh, b, last_only=False, full=True):
-    """The student's lstm_backward against the grader's numerical differentiation of torch.nn.LSTM,
-    for x, h0, Wx, Wh and b in turn, with an upstream gradient on every hidden state or (last_only)
-    on the last one only (the cache comes from the student's lstm_forward)."""
-    N, T, D = x.shape
-    H = h0.shape[1]
-    upstream = "on the last hidden state only (zeros elsewhere)" if last_only else "on every hidden state"
-    setting = f"T = {T} steps, x of shape {x.shape}, h0 of shape {h0.shape}, dh {upstream}"
-    what = f"lstm_backward(dh, cache) ({setting})"
-    cache = lstm_cache(sub, x, h0, Wx, Wh, b)
-    embed = (lambda v: last_step_only(v, T)) if last_only else (lambda v: v)
-    mistakes = lstm_backward_mistakes(x, h0, Wx, Wh, b, embed)
-    args = (x, h0, Wx, Wh, b)
-    names = ("dx", "dh0", "dWx", "dWh", "db")
-    for which, arg in enumerate(("x", "h0", "Wx", "Wh", "b")):
-        def f(value, which=which):
-            h = torch_lstm(*(value if k == which else a for k, a in enumerate(args)))
-            return h[:, -1] if last_only else h
-
-        backward = Backward(lambda v: sub.lstm.lstm_backward(embed(v), cache), what, names, which)
-        assert_backward(f, args[which], backward, name=f"lstm ({setting})", arg=arg, full=full,
-                        mistakes=lambda v, which=which: mistakes(v, which),
-                        shape_hints=weight_shape_hints(N, 4 * H, which, 4),
-                        hint="Going back from t = T − 1 to 0, the gradient reaching h_t is dh[:, t] plus dh_prev of "
-                             "step t + 1, and the one reaching c_t is dc_prev of step t + 1 (zero after the last "
-                             "step); dWx, dWh and db are summed over the steps.")
+    """The student's lstm_backward against numerical differentiation of torch.nn.LSTM (`check_through_time`;
+    the cache comes from the student's lstm_forward)."""
+    check_through_time(sub, "lstm", torch_lstm, lstm_cache(sub, x, h0, Wx, Wh, b), lstm_backward_mistakes,
+                       lambda H: 4 * H,
+                       "Going back from t = T − 1 to 0, the gradient reaching h_t is dh[:, t] plus dh_prev of step "
+                       "t + 1, and the one reaching c_t is dc_prev of step t + 1 (zero after the last step); dWx, dWh "
+                       "and db are summed over the steps.", x, h0, Wx, Wh, b, last_only=last_only, full=full)
 
 
 # --- week5.lstm_step ------------------------------------------------------------------------

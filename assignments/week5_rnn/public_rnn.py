@@ -23,7 +23,7 @@ from torch import nn
 from grader import backward as backward_pass
 from grader.backward import Backward, cache_from_forward, unpack
 from grader.compare import as_array, as_float, assert_close
-from grader.oracles import assert_close_scaled
+from grader.oracles import assert_close_scaled, t64
 from grader.registry import CheckFailed, check, load_rubric
 
 RUBRIC = load_rubric(__file__)
@@ -38,11 +38,6 @@ assert_values = assert_close_scaled
 def assert_backward(f, x, backward, **kwargs):
     """`grader.backward.assert_backward` with this week's recurrent gradient tolerances."""
     backward_pass.assert_backward(f, x, backward, rtol=GRAD_TOL["rtol"], atol=GRAD_TOL["atol"], **kwargs)
-
-
-def t64(a):
-    """A float64 torch tensor holding a copy of `a`."""
-    return torch.tensor(np.array(a, dtype=np.float64))
 
 
 @functools.lru_cache(maxsize=None)
@@ -344,31 +339,41 @@ def rnn_cache(sub, x, h0, Wx, Wh, b):
                               "rnn_backward", "rnn_forward", "week5.rnn")
 
 
-def check_rnn_backward(sub, x, h0, Wx, Wh, b, last_only=False, full=True):
-    """The student's rnn_backward against the grader's numerical differentiation of torch.nn.RNN,
-    for x, h0, Wx, Wh and b in turn, with an upstream gradient on every hidden state or (last_only)
-    on the last one only (the cache comes from the student's rnn_forward)."""
+def check_through_time(sub, layer, oracle, cache, mistakes_of, width, hint, x, h0, Wx, Wh, b, last_only=False,
+                       full=True):
+    """The student's ``<layer>_backward`` ("rnn" or "lstm") against the grader's numerical
+    differentiation of `oracle` (torch's layer over every step), for x, h0, Wx, Wh and b in turn, with
+    an upstream gradient on every hidden state or (last_only) on the last one only; `cache` comes from
+    the student's forward, `mistakes_of(x, h0, Wx, Wh, b, embed)` names the known bugs, and the
+    weights have `width` (H or 4H) columns."""
     N, T, D = x.shape
     H = h0.shape[1]
     upstream = "on the last hidden state only (zeros elsewhere)" if last_only else "on every hidden state"
     setting = f"T = {T} steps, x of shape {x.shape}, h0 of shape {h0.shape}, dh {upstream}"
-    what = f"rnn_backward(dh, cache) ({setting})"
-    cache = rnn_cache(sub, x, h0, Wx, Wh, b)
+    what = f"{layer}_backward(dh, cache) ({setting})"
     embed = (lambda v: last_step_only(v, T)) if last_only else (lambda v: v)
-    mistakes = rnn_backward_mistakes(x, h0, Wx, Wh, b, embed)
+    mistakes = mistakes_of(x, h0, Wx, Wh, b, embed)
+    backward_fn = getattr(getattr(sub, layer), f"{layer}_backward")
     args = (x, h0, Wx, Wh, b)
     names = ("dx", "dh0", "dWx", "dWh", "db")
     for which, arg in enumerate(("x", "h0", "Wx", "Wh", "b")):
         def f(value, which=which):
-            h = torch_rnn(*(value if k == which else a for k, a in enumerate(args)))
+            h = oracle(*(value if k == which else a for k, a in enumerate(args)))
             return h[:, -1] if last_only else h
 
-        backward = Backward(lambda v: sub.rnn.rnn_backward(embed(v), cache), what, names, which)
-        assert_backward(f, args[which], backward, name=f"rnn ({setting})", arg=arg, full=full,
+        backward = Backward(lambda v: backward_fn(embed(v), cache), what, names, which)
+        assert_backward(f, args[which], backward, name=f"{layer} ({setting})", arg=arg, full=full,
                         mistakes=lambda v, which=which: mistakes(v, which),
-                        shape_hints=weight_shape_hints(N, H, which, 4),
-                        hint="Going back from t = T − 1 to 0, the gradient reaching h_t is dh[:, t] plus what flows "
-                             "back from step t + 1 (da_{t+1}·Whᵀ); dWx, dWh and db are summed over the steps.")
+                        shape_hints=weight_shape_hints(N, width(H), which, 4), hint=hint)
+
+
+def check_rnn_backward(sub, x, h0, Wx, Wh, b, last_only=False, full=True):
+    """The student's rnn_backward against numerical differentiation of torch.nn.RNN (`check_through_time`;
+    the cache comes from the student's rnn_forward)."""
+    check_through_time(sub, "rnn", torch_rnn, rnn_cache(sub, x, h0, Wx, Wh, b), rnn_backward_mistakes, lambda H: H,
+                       "Going back from t = T − 1 to 0, the gradient reaching h_t is dh[:, t] plus what flows back "
+                       "from step t + 1 (da_{t+1}·Whᵀ); dWx, dWh and db are summed over the steps.",
+                       x, h0, Wx, Wh, b, last_only=last_only, full=full)
 
 
 # --- week5.rnn_step -----------------------------------------------------------------------
