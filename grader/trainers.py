@@ -204,6 +204,48 @@ def next_token_loss(model, xb):
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), xb[:, 1:].reshape(-1))
 
 
+def caption_loss(model, images, ids):
+    """The grader's loss of a captioner on images (N, ...) and their captions' ids (N, T + 1), each
+    ``<start> words <end> <pad>…``: the cross-entropy of ``model(images, ids[:, :T])`` at every
+    position against ids[:, 1:], positions whose target is ``<pad>`` (id 0) left out."""
+    F = _torch().nn.functional
+    logits = _caption_logits(model, images, ids[:, :-1])
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1), ignore_index=0)
+
+
+def _caption_logits(model, images, captions_in):
+    """``model(images, captions_in)`` checked to be logits of shape (N, T, V)."""
+    torch = _torch()
+    logits = model(images, captions_in)
+    if not isinstance(logits, torch.Tensor) or logits.dim() != 3 or tuple(logits.shape[:2]) != tuple(captions_in.shape):
+        shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else _what(logits)
+        raise ValueError(f"forward(images, captions_in) with captions_in of shape {tuple(captions_in.shape)} returned "
+                         f"{shape}, expected logits of shape (N, T, V) = ({captions_in.shape[0]}, {captions_in.shape[1]}, V)")
+    return logits
+
+
+def caption_logits(model, images, captions_in, device="cpu"):
+    """A captioner's logits (N, T, V) for images and the ids (N, T) it reads, in evaluation mode."""
+    torch = _torch()
+    model.eval()
+    with torch.no_grad():
+        ids = torch.as_tensor(np.asarray(captions_in, dtype=np.int64)).to(device)
+        return _numpy(_caption_logits(model, _tensor(images, device), ids), "the logits")
+
+
+def generate(model, images, max_len, batch_size=256, device="cpu"):
+    """A captioner's ``generate(images, max_len)``, in evaluation mode, batch by batch: a list of its
+    outputs (one per batch, tensors as NumPy arrays; the judge checks their shapes and values)."""
+    torch = _torch()
+    model.eval()
+    outs = []
+    with torch.no_grad():
+        for i in range(0, len(images), batch_size):
+            out = model.generate(_tensor(images[i:i + batch_size], device), int(max_len))
+            outs.append(out.detach().cpu().numpy() if isinstance(out, torch.Tensor) else out)
+    return outs
+
+
 def last_logits(model, ids, device="cpu"):
     """A language model's logits at the last position of ids (N, L), in evaluation mode: (N, V).
     The judge calls it with ever longer prefixes of its sequences, so the model never holds a
@@ -228,7 +270,8 @@ def step(model, kind, params, X, targets, idx, loss, device="cpu", seed=None, in
     parameter without a gradient gets zeros). Losses: "cross_entropy" (targets are labels),
     "mse" (targets shaped as the outputs), "neg_elbo" (a VAE; targets unused, see
     `negative_elbo`), "next_token" (a language model on sequences of ids; targets unused, see
-    `next_token_loss`). `seed` seeds the step's randomness (the VAE's ε; the noise added to the
+    `next_token_loss`), "caption" (a captioner; targets are its captions' ids, see `caption_loss`).
+    `seed` seeds the step's randomness (the VAE's ε; the noise added to the
     inputs when `input_noise` > 0: a denoiser's inputs are ``X[idx] + input_noise·ε``)."""
     idx = np.asarray(idx, dtype=np.int64)
     load(model, kind, params)
@@ -250,6 +293,8 @@ def step(model, kind, params, X, targets, idx, loss, device="cpu", seed=None, in
         value = negative_elbo(model, xb, generator)
     elif loss == "next_token":
         value = next_token_loss(model, xb)
+    elif loss == "caption":
+        value = caption_loss(model, xb, _tensor(targets[idx], device))
     else:
         tb = _tensor(targets[idx], device)
         if input_noise:
@@ -332,4 +377,5 @@ def table_lm(table, order):
 
 
 OPS = {"build": build, "parameters": parameters, "buffers": buffers, "load": load, "step": step,
-       "predict": predict, "last_logits": last_logits, "table_lm": table_lm}
+       "predict": predict, "last_logits": last_logits, "table_lm": table_lm, "caption_logits": caption_logits,
+       "generate": generate}

@@ -29,7 +29,7 @@ from .compare import as_array
 from .registry import CheckFailed
 from .sandbox import StudentProblem, StudentTimeout
 
-TRAINERS = ("numpy_classifier", "torch_classifier", "torch_regression", "torch_vae", "torch_lm")
+TRAINERS = ("numpy_classifier", "torch_classifier", "torch_regression", "torch_vae", "torch_lm", "torch_caption")
 FORMS = ("module", "pair")
 CLOCK = time.monotonic
 
@@ -40,7 +40,8 @@ class Recipe:
 
     trainer: str  # "numpy_classifier" (parameters()/gradients() models), "torch_classifier", "torch_regression",
     # "torch_vae" (the grader's negative ELBO, `grader.trainers.negative_elbo`; the targets are the inputs),
-    # "torch_lm" (a language model on sequences of ids, `grader.trainers.next_token_loss`)
+    # "torch_lm" (a language model on sequences of ids, `grader.trainers.next_token_loss`),
+    # "torch_caption" (a captioner on images and their captions' ids, `grader.trainers.caption_loss`)
     epochs: int
     batch_size: int
     lr: float
@@ -68,8 +69,8 @@ class Recipe:
 
     @property
     def loss(self) -> str:
-        return {"torch_regression": "mse", "torch_vae": "neg_elbo", "torch_lm": "next_token"}.get(self.trainer,
-                                                                                                  "cross_entropy")
+        return {"torch_regression": "mse", "torch_vae": "neg_elbo", "torch_lm": "next_token",
+                "torch_caption": "caption"}.get(self.trainer, "cross_entropy")
 
     def step_seed(self, epoch: int, start: int) -> int:
         """The seed of one training step's randomness (a VAE's ε, a denoiser's input noise)."""
@@ -619,3 +620,65 @@ def bits_per_character(logits, targets) -> float:
     logp = z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
     picked = np.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
     return float(-picked.mean() / np.log(2.0))
+
+
+# ---------------------------------------------------------------------------- captioners
+
+
+def generated_ids(sub, trained: Trained, images, max_len: int, vocab_size: int, *, what: str, batch_size: int = 256,
+                  timeout: float = 300.0, params: list | None = None, untrained: bool = False) -> np.ndarray:
+    """A captioner's ``generate(images, max_len)`` computed by a fresh worker that holds the trained
+    parameters (`params` instead, or nothing loaded when `untrained`) and the images, nothing else:
+    int64 ids (N, L), L ≤ max_len, each batch's rows padded on the right with id 0 (``<pad>``) to the
+    widest batch. CheckFailed when the ids are not integers in [0, vocab_size) of shape (n, ≤ max_len)."""
+    images = _inputs(images, trained.recipe)
+    n = len(images)
+    sub.restart()
+    try:
+        model = _loaded(sub, trained, params, untrained, what, timeout)
+        when = "before training" if untrained else "after training"
+        outs = _runtime(sub, "generate", model, images, int(max_len), batch_size, trained.device,
+                        what=f"{what}.generate {when}", timeout=timeout)
+    finally:
+        sub.restart()
+    if not isinstance(outs, list) or len(outs) != -(-n // batch_size):
+        raise CheckFailed(f"{what}.generate: its outputs could not be read back")
+    rows, start = [], 0
+    for out in outs:
+        batch = min(batch_size, n - start)
+        rows.append(ids_of(out, batch, max_len, vocab_size, f"{what}.generate(images, max_len={max_len}) for a batch "
+                                                            f"of {batch} images"))
+        start += batch
+    width = max(r.shape[1] for r in rows)
+    return np.concatenate([np.pad(r, ((0, 0), (0, width - r.shape[1]))) for r in rows])
+
+
+def ids_of(out, n: int, max_len: int, vocab_size: int, what: str) -> np.ndarray:
+    """`out` checked to be ids: whole numbers in [0, vocab_size), shape (n, L) with L ≤ max_len; as int64."""
+    a = as_array(out, what)
+    if a.ndim != 2 or a.shape[0] != n or a.shape[1] > max_len:
+        raise CheckFailed(f"{what} returned an array of shape {a.shape}, expected ids of shape (N, L) = ({n}, L) with "
+                          f"L ≤ max_len = {max_len}: one row of at most max_len generated ids per image")
+    if a.size and (not np.isfinite(a).all() or (a != np.round(a)).any()):
+        raise CheckFailed(f"{what} returned values that are not whole numbers: expected ids (a LongTensor)")
+    if a.size and (a.min() < 0 or a.max() >= vocab_size):
+        raise CheckFailed(f"{what} returned ids from {a.min():g} to {a.max():g}, outside the vocabulary's "
+                          f"[0, {vocab_size})")
+    return a.astype(np.int64)
+
+
+def caption_logits(sub, trained: Trained, images, captions_in, *, what: str, timeout: float = 300.0,
+                   untrained: bool = False) -> np.ndarray:
+    """A captioner's ``forward(images, captions_in)``, logits (N, T, V), computed by a fresh worker
+    that holds the trained parameters (nothing loaded when `untrained`), in evaluation mode."""
+    images = _inputs(images, trained.recipe)
+    captions_in = np.ascontiguousarray(np.asarray(captions_in, dtype=np.int64))
+    sub.restart()
+    try:
+        model = _loaded(sub, trained, None, untrained, what, timeout)
+        out = _runtime(sub, "caption_logits", model, images, captions_in, trained.device,
+                       what=f"{what}'s forward(images, captions_in)", timeout=timeout)
+    finally:
+        sub.restart()
+    return _leading(_finite(out, f"the logits of {what}"), captions_in.shape, 3,
+                    f"the logits of {what}'s forward(images, captions_in) for captions_in of shape {captions_in.shape}")

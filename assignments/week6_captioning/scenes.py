@@ -100,7 +100,7 @@ def _place(rng: np.random.Generator, count: int, size: int) -> list[tuple[float,
     while True:
         out = []
         for _ in range(count):
-            r = rng.uniform(0.14, 0.19) * size
+            r = rng.uniform(0.16, 0.21) * size
             x, y = rng.uniform(r + 0.5, size - r - 0.5, size=2)
             out.append((float(x), float(y), float(r)))
         if count == 1:
@@ -213,11 +213,12 @@ def is_true(caption: str, scene: Scene) -> bool:
 
 
 def judge(captions: list[str], scenes: list[Scene]) -> dict:
-    """Exact-caption accuracy (the caption is one of the scene's references), truthfulness (the
-    caption is true of the scene) and how often each mistake occurs, over parallel lists."""
+    """Exact-caption accuracy (the caption is the scene's canonical caption, word for word),
+    truthfulness (the caption is true of the scene: the canonical caption or its converse) and how
+    often each mistake occurs, over parallel lists."""
     if len(captions) != len(scenes):
         raise ValueError(f"{len(captions)} captions for {len(scenes)} scenes")
-    exact = sum(c in s.references for c, s in zip(captions, scenes))
+    exact = sum(c.split() == s.caption.split() for c, s in zip(captions, scenes))
     found = [mistakes(c, s) for c, s in zip(captions, scenes)]
     counts = Counter(m for f in found for m in f)
     n = max(1, len(scenes))

@@ -44,8 +44,8 @@ class Captioner(nn.Module):
     def __init__(self, vocab_size, embedding_dim=32, hidden_size=128):
         super().__init__()
         self.encoder = nn.Sequential(
-            nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),   # 16 × 16
-            nn.Conv2d(16, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),  # 8 × 8
+            nn.Conv2d(3, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),   # 16 × 16
+            nn.Conv2d(32, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.MaxPool2d(2),  # 8 × 8
             nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(), nn.MaxPool2d(2),  # 4 × 4
             nn.Flatten(), nn.Linear(64 * 4 * 4, hidden_size), nn.ReLU())
         self.embed = nn.Embedding(vocab_size, embedding_dim)
