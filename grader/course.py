@@ -8,9 +8,12 @@ then the checkout this package was installed from.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+import sys
 import tomllib
+import types
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -155,6 +158,28 @@ class Week:
     @property
     def title(self) -> str:
         return self.rubric["week"].get("title", self.name)
+
+    @property
+    def data_files(self) -> list[Path]:
+        """The week's data modules: the Python files of ``assignments/<week>/`` that are neither
+        checks (``public_*``, ``hidden_*``) nor the notebook's source (week 6's ``scenes.py``, the
+        generator of its data). They ship with the public checks, which import them relatively;
+        the grader draws its held-out data from them with the course secret."""
+        return sorted(p for p in self.assignment_dir.glob("*.py")
+                      if not p.name.startswith(("public_", "hidden_")) and p.name != "notebook.py")
+
+    def data_module(self, name: str) -> types.ModuleType:
+        """The week's data module `name` (``"scenes"``), imported on its own from its file."""
+        path = self.assignment_dir / f"{name}.py"
+        if path not in self.data_files:
+            raise CourseError(f"{self.name} has no data module {name!r} (its data modules: "
+                              f"{', '.join(p.stem for p in self.data_files) or 'none'})")
+        module_name = f"_dlgrade_data_{self.name}_{name}"
+        spec = importlib.util.spec_from_file_location(module_name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[module_name] = module  # dataclasses look their module up while the file runs
+        spec.loader.exec_module(module)
+        return module
 
     @cached_property
     def exercise_modules(self) -> dict[str, str]:

@@ -120,9 +120,10 @@ def min_python(pyproject: str) -> str:
 
 
 def public_checks(week: Week) -> list[Path]:
-    """The week's public check files, which must not import hidden ones (not in the kit)."""
+    """The week's public check files, which must not import hidden ones (not in the kit), nor may
+    the data modules that ship with them."""
     public = sorted(week.assignment_dir.glob("public_*.py"))
-    for path in public:
+    for path in [*public, *week.data_files]:
         if re.search(r"^\s*(from|import)\s+\S*hidden_", path.read_text(), re.MULTILINE):
             raise KitError(f"{path} imports a hidden check file; public checks must stand alone")
     return public
@@ -134,7 +135,7 @@ def _copy_week(week: Week, dest: Path) -> None:
     public = public_checks(week)
     assignment = dest / "assignments" / week.name
     assignment.mkdir(parents=True)
-    for path in [week.assignment_dir / "rubric.toml", *public]:
+    for path in [week.assignment_dir / "rubric.toml", *public, *week.data_files]:
         shutil.copy2(path, assignment / path.name)
     template = dest / "student_template" / week.name
     shutil.copytree(week.template_dir, template, ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "*.ipynb"))

@@ -223,6 +223,13 @@ def _week_of(exercise_or_week: str, course: str | None) -> Week:
     return Week.load(resolve_week(exercise_or_week.split(".")[0]), find_course_root(course))
 
 
+def week_data(week: str, name: str, course: str | None = None) -> types.ModuleType:
+    """The week's data module `name` from the course (``week_data("week6", "scenes")``: the
+    generator of week 6's scenes, which ships with the public checks), for a notebook to draw
+    data of its own with."""
+    return _week_of(week, course).data_module(name)
+
+
 def grade_exercise(exercise: str, hidden: bool = False, folder: str | Path | None = None,
                    course: str | None = None) -> float:
     """Grade one exercise of the module files in `folder` (default: the current
