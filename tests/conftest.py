@@ -87,8 +87,8 @@ def grader_of(tmp_path_factory, week_name: str, own_files, default_only: set):
     assignment = course / "assignments" / week_name
     assignment.mkdir(parents=True)
     shutil.copy(week.assignment_dir / "rubric.toml", assignment)
-    for name in own_files:
-        shutil.copy(week.assignment_dir / f"{name}.py", assignment)
+    for path in [*(week.assignment_dir / f"{name}.py" for name in own_files), *week.data_files]:
+        shutil.copy(path, assignment)
     for folder in ("solutions", "student_template"):
         shutil.copytree(ROOT / folder / week_name, course / folder / week_name,
                         ignore=shutil.ignore_patterns("__pycache__"))

@@ -37,10 +37,9 @@ CONTROLS = {"untrained": "as the builder makes it, before any training",
             "scrambled": "with the entries of each trained parameter array shuffled"}
 SPLITS = ("val", "test")
 METRICS = {"exact": "exact-caption accuracy", "truthful": "truthfulness", "bleu": "corpus BLEU-4"}
-NOT_GREEDY = "generate does not take the argmax of the model's own logits at each step (greedy decoding)"
-IMAGE_BLIND = "the captions do not depend on the image (the decoder ignores the encoder's features)"
-LOOKS_AHEAD = "the logits at position t depend on captions_in after position t (the decoder reads the word it predicts)"
-MAX_LEN = "generate returns more than max_len ids"
+NOT_GREEDY = "a generate that does not take the argmax of the model's own logits at each step (greedy decoding)"
+IMAGE_BLIND = "a decoder that ignores the image (the encoder's features)"
+LOOKS_AHEAD = "a decoder whose logits at position t read later words of captions_in (it sees the word it predicts)"
 WHAT_GOES_WRONG = {"grammar": "do not parse by the grammar (\"a <colour> <shape> [<relation> a <colour> <shape>]\")",
                    "count": "mention another number of things than the scene holds",
                    "colour": "name a wrong colour", "shape": "name a wrong shape",
@@ -122,7 +121,7 @@ def trained_captioner(sub, ref):
     m = cfg["n_controls"]
 
     def captions(trained, images, **extra):
-        return words_of(generated_ids(sub, trained, images, cfg["max_len"], len(VOCAB), what=what, **extra))
+        return words_of(generated_ids(sub, trained, images, cfg["max_len"], len(VOCAB), what=what, cut=True, **extra))
 
     def make():
         ids = encode([s.caption for s in train_scenes], cfg["max_words"])
@@ -141,7 +140,10 @@ def trained_captioner(sub, ref):
         few = np.concatenate([held[s][0][:m] for s in SPLITS])
         for control, extra in (("untrained", {"untrained": True}),
                                ("scrambled", {"params": scrambled_parameters(trained, rng)})):
-            got = captions(trained, few, **extra)
+            try:
+                got = captions(trained, few, **extra)
+            except CheckFailed:  # ids that break the contract (judged by week6.captioner) reach no threshold
+                got = [""] * len(few)
             result["controls"][control] = {s: judged(got[k * m:(k + 1) * m], held[s][1][:m])
                                            for k, s in enumerate(SPLITS)}
         return result
@@ -155,20 +157,22 @@ def describe_recipe(cfg) -> str:
 
 
 def looks_ahead(sub, trained, cfg) -> float:
-    """The largest relative change of the trained model's logits at a position when the words after
-    it change: forward on 64 training captions whole, against forward on the same captions with
-    every word after position t replaced by <pad>, for each t."""
+    """The largest relative change of the trained model's logits at a position t when the words after
+    it change: forward on 64 training captions whole, against forward on the same captions with every
+    word after position t replaced by <pad>, for each t (one batch)."""
     X, drawn = data(cfg, "train")
     ids = encode([s.caption for s in drawn[:64]], cfg["max_words"])[:, :-1]
-    what = "build_captioner"
-    full = caption_logits(sub, trained, X[:64], ids, what=what)
-    worst = 0.0
-    for t in range(ids.shape[1] - 1):
+    T = ids.shape[1]
+    cuts = [ids]
+    for t in range(T - 1):
         cut = ids.copy()
         cut[:, t + 1:] = PAD
-        part = caption_logits(sub, trained, X[:64], cut, what=what)
-        gap = np.abs(full[:, t] - part[:, t]) / (1.0 + np.abs(part[:, t]))
-        worst = max(worst, float(gap.max()))
+        cuts.append(cut)
+    logits = caption_logits(sub, trained, np.concatenate([X[:64]] * T), np.concatenate(cuts), what="build_captioner")
+    full, worst = logits[:64], 0.0
+    for t in range(T - 1):
+        part = logits[64 * (t + 1):64 * (t + 2), t]
+        worst = max(worst, float((np.abs(full[:, t] - part) / (1.0 + np.abs(part))).max()))
     return worst
 
 
@@ -195,6 +199,15 @@ def judge_quality(sub, ref, split, split_name, metric):
                f"limit of {trained.recipe.max_seconds:g} s. " if trained.stopped_early else "")
     summary = (f"{what}: {label} {got:.3f}, below the threshold {threshold:g} (exact {scores['exact']:.3f}, truthful "
                f"{scores['truthful']:.3f}, BLEU-4 {scores['bleu']:.3f}). {stopped}")
+    final = trained.history[-1] if trained.history else float("nan")
+    if "lookahead" not in run:
+        run["lookahead"] = looks_ahead(sub, trained, cfg)
+    if run["lookahead"] > cfg["lookahead_rtol"]:
+        raise CheckFailed(summary + f"Its logits at a position change when later words of captions_in change (relative "
+                          f"difference {run['lookahead']:.3g}; its training loss fell to {final:.3g} nats per word). "
+                          "With teacher forcing, the logits at position t must depend on the image and "
+                          "captions_in[:, :t + 1] only; otherwise the decoder learns to copy the word it should predict, "
+                          "which generate does not have.", mistake=LOOKS_AHEAD)
     captions = run["captions"][split]
     common, count = max(((c, captions.count(c)) for c in set(captions)), key=lambda x: x[1])
     if count >= 0.5 * len(captions):
@@ -202,13 +215,6 @@ def judge_quality(sub, ref, split, split_name, metric):
                           "depend on the image. The decoder must read the encoder's features (as its first hidden "
                           "state, or beside each word at every step), and the encoder must keep where things are.",
                           mistake=IMAGE_BLIND)
-    final = trained.history[-1] if trained.history else float("nan")
-    if final < cfg["lookahead_loss"] and (gap := looks_ahead(sub, trained, cfg)) > cfg["lookahead_rtol"]:
-        raise CheckFailed(summary + f"Its training loss fell to {final:.3g} nats per word, yet its own captions are "
-                          f"poor: its logits at a position change when later words of captions_in change (relative "
-                          f"difference {gap:.3g}). With teacher forcing, the logits at position t must depend on the "
-                          "image and captions_in[:, :t + 1] only; otherwise the decoder learns to copy the word it "
-                          "should predict, which generate does not have.", mistake=LOOKS_AHEAD)
     wrong = sorted(((rate, m) for m, rate in scores["mistakes"].items() if rate > 0), reverse=True)
     parts = [f"{rate:.0%} {WHAT_GOES_WRONG[m]}" for rate, m in wrong]
     detail = ("Of its captions, " + "; ".join(parts) + ". ") if parts else ""
@@ -254,10 +260,7 @@ def generate_untrained(sub, vocab_size, n, max_len, seed):
 def captioner_generate_shapes(sub, ref):
     """Check that generate(images, max_len) of build_captioner(18) as built returns ids in [0, V) of shape (N, L) with L ≤ max_len, for max_len = 10 and 3."""
     for max_len in (10, 3):
-        try:
-            generate_untrained(sub, len(VOCAB), 4, max_len, 610 + max_len)
-        except CheckFailed as e:
-            raise CheckFailed(str(e), mistake=MAX_LEN if "L ≤ max_len" in str(e) else None) from None
+        generate_untrained(sub, len(VOCAB), 4, max_len, 610 + max_len)
 
 
 def assert_greedy(sub, trained, images, cfg, vocab_size, what, untrained=False):

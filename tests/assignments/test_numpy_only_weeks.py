@@ -23,14 +23,16 @@ from grader.scoring import ERROR, NOT_IMPLEMENTED, PASSED
 
 from conftest import ROOT, apply_attack, attack_base, for_tests, imported_top_levels
 
-WEEKS = ("week1_linear_models", "week2_neural_networks", "week3_cnn", "week4_autoencoders", "week5_rnn")
+WEEKS = ("week1_linear_models", "week2_neural_networks", "week3_cnn", "week4_autoencoders", "week5_rnn",
+         "week6_captioning")
 RULE = "may use NumPy and the Python standard library only"
 ATTACKS = [p for w in WEEKS for p in sorted((ROOT / "tests" / "hostile" / w).glob("*.py"))
            if RULE in str(known_bad_meta(p)["HINT"])]
 # Modules whose every exercise trains a network: their first exercise would train one for each attack and
 # mode; the week's other PyTorch module stands for that sandbox (week 4: vae.py's week4.vae). Week 5's one
 # PyTorch module begins with its trained exercise: its attacks are graded on the NumPy modules alone.
-TRAINED_ONLY = {"week4_autoencoders": ("autoencoder", "retrieval"), "week5_rnn": ("char_lm",)}
+TRAINED_ONLY = {"week4_autoencoders": ("autoencoder", "retrieval"), "week5_rnn": ("char_lm",),
+                "week6_captioning": ("captioning",)}
 BWRAP_OK, BWRAP_WHY = isolation.probe()
 MODES = [pytest.param("bubblewrap", marks=pytest.mark.skipif(not BWRAP_OK, reason=BWRAP_WHY)), "rlimits"]
 
@@ -51,12 +53,13 @@ def test_numpy_only_modules_of_the_solutions_and_examples_import_numpy_and_the_s
 
 def test_the_weeks_say_which_modules_are_numpy_only():
     """Are weeks 1 and 2 NumPy-only throughout, week 3 but for its PyTorch models, week 4's PCA and
-    unpooling, and week 5 but for its language model?"""
+    unpooling, week 5 but for its language model, and week 6 but for its captioner?"""
     assert Week.load("week1", ROOT).numpy_only == {"regression", "classification", "optimizers", "training"}
     assert Week.load("week2", ROOT).numpy_only == {"perceptron", "layers", "losses", "mlp"}
     assert Week.load("week3", ROOT).numpy_only == {"conv", "normalization", "augment"}
     assert Week.load("week4", ROOT).numpy_only == {"pca", "unpool"}
     assert Week.load("week5", ROOT).numpy_only == {"rnn", "lstm", "embedding", "attention"}
+    assert Week.load("week6", ROOT).numpy_only == {"text", "bleu"}
 
 
 def test_there_is_an_attack_for_every_week_with_a_library_of_its_own():

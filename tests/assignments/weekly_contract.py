@@ -8,8 +8,8 @@ the reference or the hidden checks.
 The tests live here, without parameters; each test_*.py file that imports them names its weeks
 and parametrizes them with `parametrize` (its pytest_generate_tests), so that the weeks' files
 run in parallel (test_weeks.py: weeks 1–3; test_week4_contract.py: week 4; test_week5_contract.py:
-week 5). Weeks are graded
-with their TEST_RUBRIC changes (tests/conftest.py: weeks 3 to 5 train on smaller recipes).
+week 5; test_week6_contract.py: week 6). Weeks are graded
+with their TEST_RUBRIC changes (tests/conftest.py: weeks 3 to 6 train on smaller recipes).
 Week-specific tests stay in test_<week>.py.
 """
 
@@ -49,6 +49,9 @@ CONTRACTS = {
     "week3_cnn": Contract(exercises=8, known_bad_scope="module", other_correct_slow=True),
     "week4_autoencoders": Contract(exercises=8, known_bad_scope="exercise", other_correct_slow=True),
     "week5_rnn": Contract(exercises=10, known_bad_scope="exercise"),
+    # Week 6's other correct captioner (a transformer decoder) trains for about a minute: slow; its text.py
+    # and bleu.py are graded in the default suite by test_week6_text_bleu.py.
+    "week6_captioning": Contract(exercises=4, known_bad_scope="exercise", other_correct_slow=True),
 }
 
 

@@ -23,7 +23,7 @@ def test_available_weeks_are_those_with_a_rubric_in_week_order(tmp_path):
     course = make_course(tmp_path, released=("week10_extra", "week2_neural_networks", "week1_linear_models"))
     assert available_weeks(course) == ["week1_linear_models", "week2_neural_networks", "week10_extra"]
     assert available_weeks(ROOT) == ["week1_linear_models", "week2_neural_networks", "week3_cnn", "week4_autoencoders",
-                                     "week5_rnn"]
+                                     "week5_rnn", "week6_captioning"]
     assert available_weeks(tmp_path / "nowhere") == []
 
 
