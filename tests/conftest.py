@@ -52,6 +52,14 @@ TEST_RUBRIC = {
     # anyway). The full recipe's margin is tested in the slow tests.
     "week5_rnn": {"char_lm": {"n_train": 3000, "epochs": 3, "lr": 1e-2, "n_val": 300, "n_test": 300,
                               "n_controls": 100, "margin": 0.45}},
+    # 3 epochs of 2000 scenes at a higher learning rate instead of 8 of 4000, and fewer held-out scenes, with
+    # the thresholds lowered to match (benchmarks/calibrate_week6.py --set n_train=2000 epochs=3 lr=6e-3
+    # n_val=200 n_test=200, 2 secrets: the reference lands at exact 0.16–0.23, BLEU 0.54–0.62, still
+    # learning the shapes; the caption prior at exact ≤ 0.005, BLEU ≤ 0.163). The full recipe's thresholds
+    # are tested in the slow tests.
+    "week6_captioning": {"captioner": {"n_train": 2000, "epochs": 3, "lr": 6e-3, "n_val": 200, "n_test": 200,
+                                       "n_controls": 100},
+                         "quality": {"exact": 0.07, "truthful": 0.07, "bleu": 0.35}},
 }
 
 

@@ -186,8 +186,8 @@ def judge_quality(sub, ref, split, split_name, metric):
             f"the {split_name} scenes greedily")
     for control, by_split in run["controls"].items():
         if by_split[split][metric] >= threshold:
-            raise CheckFailed(f"{what}: the network {CONTROLS[control]}, reaches a {label} of "
-                              f"{by_split[split][metric]:.3f} (threshold {threshold:g}): its captions do not come from "
+            raise CheckFailed(f"{what}: the network {CONTROLS[control]}, reaches the threshold: its {label} is "
+                              f"{by_split[split][metric]:.3f} (threshold {threshold:g}). Its captions do not come from "
                               "the parameters the grader trained. They must be earned by what the network learns in "
                               "training.")
     scores = run["scores"][split]

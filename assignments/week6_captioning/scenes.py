@@ -184,7 +184,8 @@ def mistakes(caption: str, scene: Scene) -> frozenset[str]:
     """What the caption gets wrong about the scene, a subset of MISTAKES: "grammar" (it does
     not parse), "count" (it mentions another number of things), else the attributes that
     differ ("colour", "shape", "relation") for the reading of the caption that matches the
-    scene best. Empty when the caption is true of the scene."""
+    scene best (the fewest mistakes; on a tie, a wrong relation rather than wrong descriptions).
+    Empty when the caption is true of the scene."""
     parsed = parse(caption)
     if parsed is None:
         return frozenset({"grammar"})
@@ -202,7 +203,9 @@ def mistakes(caption: str, scene: Scene) -> frozenset[str]:
                 wrong.add("shape")
         if rel is not None and relation(*things) != rel:
             wrong.add("relation")
-        if best is None or len(wrong) < len(best):
+        # the fewest mistakes; on a tie, the reading that matches the things (a wrong relation rather than
+        # two swapped descriptions)
+        if best is None or (len(wrong), len(wrong - {"relation"})) < (len(best), len(best - {"relation"})):
             best = wrong
     return frozenset(best)
 

@@ -23,15 +23,48 @@ def build_captioner(vocab_size):
         vocab_size: the number V of ids (ids 0 … V − 1).
 
     Returns:
-        An ``nn.Module`` with
-
-        - ``forward(images, captions_in)``: images a float tensor (N, 3, 32, 32) with values
-          in [0, 1], captions_in a LongTensor (N, T) that starts with ``<start>``; returns
-          logits (N, T, V), where the logits at position t predict the id after
-          captions_in[:, :t + 1] (and may depend on the image and those ids only);
-        - ``generate(images, max_len)``: greedy decoding, a LongTensor (N, L) with
-          L ≤ max_len: starting from ``<start>``, each next id is the argmax of the logits
-          given the image and the ids so far, until ``<end>`` (rows that end early may be
-          filled with anything after their ``<end>``).
+        A ``Captioner`` (an ``nn.Module``).
     """
-    raise NotImplementedError("week6.captioner")
+    return Captioner(vocab_size)
+
+
+class Captioner(nn.Module):
+    """A CNN encoder and a recurrent decoder.
+
+    ``__init__`` builds the layers (week6.quality: what they are decides how good the
+    captions are once trained); ``forward`` and ``generate`` use them (week6.captioner).
+    """
+
+    def __init__(self, vocab_size):
+        super().__init__()
+        raise NotImplementedError("week6.quality")
+
+    def forward(self, images, captions_in):
+        """Teacher forcing: the logits of the word after each position of ``captions_in``.
+
+        Args:
+            images: a float tensor (N, 3, 32, 32) with values in [0, 1].
+            captions_in: a LongTensor (N, T) of ids that starts with ``<start>``.
+
+        Returns:
+            Logits (N, T, V): those at position t predict the id after captions_in[:, :t + 1]
+            and may depend on the image and those ids only.
+        """
+        raise NotImplementedError("week6.captioner")
+
+    @torch.no_grad()
+    def generate(self, images, max_len):
+        """Greedy decoding: a caption for each image, one id at a time.
+
+        Starting from ``<start>``, each next id is the argmax of the logits given the image
+        and the ids so far, until every caption has written ``<end>`` or max_len ids are
+        written (what a row holds after its ``<end>`` does not matter).
+
+        Args:
+            images: a float tensor (N, 3, 32, 32).
+            max_len: the most ids to write per image.
+
+        Returns:
+            A LongTensor (N, L) with L ≤ max_len (``<start>`` may be its first column or not).
+        """
+        raise NotImplementedError("week6.captioner")

@@ -1,7 +1,8 @@
-"""Attacks on the trained exercises (weeks 1–5): replacing the trainer, steering the recipe from
+"""Attacks on the trained exercises (weeks 1–6): replacing the trainer, steering the recipe from
 the worker's frames, looking held-out answers up in data the submission carries or regenerates,
 an encoder handing the images to its decoder, a code that is not learned, a language model
-remembering the held-out text it is shown to read its later characters.
+remembering the held-out text it is shown to read its later characters, a captioner whose
+captions come from a hand-written image analyser instead of what it learned.
 
 Each attack in tests/hostile/<week>/ listed below is a patch (see test_week1_hostile) with a
 ``CHEAT = True`` switch. Its honest baseline is the same patch with ``CHEAT = False``: the model
@@ -31,6 +32,7 @@ ATTACKS = [
     ("week4_autoencoders", "autoencoder_passes_images_to_its_decoder"),
     ("week4_autoencoders", "autoencoder_packs_pixels_into_the_code"),
     ("week5_rnn", "char_lm_remembers_longer_sequences"),
+    ("week6_captioning", "captioner_reads_the_pixels"),
 ]
 
 
