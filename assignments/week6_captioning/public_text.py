@@ -1,5 +1,6 @@
 """Public checks for text.py: the vocabulary, the encoding of captions as rows of ids and the
-decoding of a row back into words, each against the grader's own implementation of the contract.
+decoding of a row back into words, on small hand-made corpora whose expected results are written
+out in this file.
 
 The contract: captions are lowercase strings split on whitespace (str.split()); the vocabulary is
 '<pad>', '<unk>', '<start>', '<end>' (ids 0–3), then every word seen at least min_count times, the
@@ -12,8 +13,10 @@ decode_caption holds one.
 Results pass whatever their container: the vocabulary as a list or a tuple of strings (NumPy
 strings too), the encoding as a NumPy array of any numeric dtype or a list of lists holding whole
 numbers, the decoded caption as a string compared word by word (its words are what str.split()
-gives). The student's functions get the captions and the vocabulary only; everything they are
-compared with is computed here.
+gives). The student's functions get the captions and the vocabulary only. The hidden checks judge
+other corpora against the grader's own implementation of the contract, which names the known
+mistakes; the comparisons below (assert_vocab, assert_encoding, assert_decoding) take the
+expected result as an argument and serve both.
 """
 
 from collections import Counter
@@ -34,142 +37,57 @@ ENCODE_HINT = ("Row i is <start> (2), the ids of the first max_len words of capt
                "is <unk>, 1), <end> (3), then <pad> (0) up to length max_len + 2.")
 DECODE_HINT = ("Read the ids in order, stop at the first <end> (3), leave out <pad> (0) and <start> (2) wherever "
                "they are, and join the words of the others with spaces.")
-
-# Known mistakes, by the feedback's words for them.
-TIES_FIRST_SEEN = ("words seen equally often left in the order they first appear (Counter.most_common) instead of "
-                   "alphabetical order")
-TIES_REVERSED = "words seen equally often in reverse alphabetical order (one sort by (count, word), reversed)"
-EXCLUSIVE = "keeping the words seen more than min_count times (count > min_count) instead of at least min_count times"
-NO_SPECIALS = "leaving out the special tokens '<pad>', '<unk>', '<start>', '<end>' that must take ids 0–3"
-SPECIALS_LAST = "putting the special tokens after the words instead of at ids 0–3"
-ALPHABETICAL = "the words in alphabetical order instead of the most frequent first"
-LEAST_FIRST = "the least frequent words first instead of the most frequent"
+# The one mistake told by the shape of a result rather than by its values.
 NO_TRUNCATION = "no truncation to max_len words (rows as long as the longest caption needs)"
-KEEPS_LAST = "keeping the last max_len words of a longer caption instead of the first max_len"
-END_LAST_COLUMN = "<end> in the last column, after the padding, instead of right after the words"
-NO_END_WHEN_CUT = "no <end> after a caption cut to max_len words (its words fill the row instead)"
-UNK_AS_PAD = "unknown words encoded as <pad> (0) instead of <unk> (1)"
-UNK_DROPPED = "unknown words left out instead of encoded as <unk> (1)"
-PADDED_WITH_END = "padding with <end> (3) instead of <pad> (0)"
-NOT_STOPPING = "reading on after <end> instead of stopping at the first <end>"
-KEEPS_SPECIALS = "keeping the special tokens in the caption instead of leaving them out"
-STOPS_AT_PAD = "stopping at a <pad> as well as at <end> (a <pad> is left out, and reading goes on)"
-DROPS_FIRST = "leaving out the first id whatever it is (a row need not start with <start>)"
 
 
-# --- the grader's own implementation of the contract ------------------------------------------------
+# --- the public corpora and their expected results, written out by hand --------------------------------
 
+# Shape captions: 'a' 10 times; 'red' 4; 'blue', 'circle', 'of', 'square' 3; 'green', 'left', 'star',
+# 'triangle' 2; 'above', 'below', 'circles', 'right', 'two' 1. Words seen equally often first appear out of
+# alphabetical order ('square' before 'blue').
+CAPTIONS = ["a red square left of a blue circle", "a green triangle above a red square", "two red circles",
+            "a blue circle below a blue star", "a triangle right of a square", "a red star left of a green circle"]
+COUNTS = {"a": 10, "red": 4, "blue": 3, "circle": 3, "of": 3, "square": 3, "green": 2, "left": 2, "star": 2,
+          "triangle": 2, "above": 1, "below": 1, "circles": 1, "right": 1, "two": 1}
+# Their vocabulary for each min_count (ids 4 on): 1 keeps every word, 11 none.
+WORDS_BY_MIN_COUNT = {
+    1: ["a", "red", "blue", "circle", "of", "square", "green", "left", "star", "triangle", "above", "below",
+        "circles", "right", "two"],
+    2: ["a", "red", "blue", "circle", "of", "square", "green", "left", "star", "triangle"],
+    3: ["a", "red", "blue", "circle", "of", "square"],
+    4: ["a", "red"],
+    11: []}
+VOCAB_1 = [*SPECIALS, *WORDS_BY_MIN_COUNT[1]]  # a 4, red 5, blue 6, circle 7, of 8, square 9, green 10, left 11,
+VOCAB_2 = [*SPECIALS, *WORDS_BY_MIN_COUNT[2]]  # star 12, triangle 13, above 14, below 15, circles 16, right 17, two 18
 
-def word_counts(captions) -> Counter:
-    return Counter(word for caption in captions for word in caption.split())
+# Captions where most words share their count with others, first seen in neither alphabetical order nor its
+# reverse: 'a' 4 times; 'small' 3; 'and', 'big', 'circle', 'square', 'star', 'the', 'two' 2; 'above',
+# 'below', 'circles', 'squares', 'stars' 1.
+TIED = ["two small stars below a big square", "a big circle and two small squares", "the star above the circle",
+        "a square and a star", "small circles"]
+TIED_COUNTS = {"a": 4, "small": 3, "and": 2, "big": 2, "circle": 2, "square": 2, "star": 2, "the": 2, "two": 2,
+               "above": 1, "below": 1, "circles": 1, "squares": 1, "stars": 1}
+TIED_WORDS_BY_MIN_COUNT = {
+    1: ["a", "small", "and", "big", "circle", "square", "star", "the", "two", "above", "below", "circles", "squares",
+        "stars"],
+    2: ["a", "small", "and", "big", "circle", "square", "star", "the", "two"]}
 
-
-def vocab_of(captions, min_count, ties=None, keep=None, order=None, specials="first") -> list[str]:
-    """The vocabulary of `captions`; the keyword arguments give the known mistakes instead."""
-    counts = word_counts(captions)
-    kept = [w for w, c in counts.items() if (keep or (lambda c, m: c >= m))(c, min_count)]
-    if order is not None:
-        words = order(kept, counts)
-    elif ties == "first seen":
-        words = sorted(kept, key=lambda w: -counts[w])  # a stable sort keeps the order of first appearance
-    elif ties == "reversed":
-        words = sorted(kept, key=lambda w: (counts[w], w), reverse=True)
-    else:
-        words = sorted(kept, key=lambda w: (-counts[w], w))
-    return {"first": [*SPECIALS, *words], "none": words, "last": [*words, *SPECIALS]}[specials]
-
-
-def vocab_mistakes(captions, min_count) -> dict:
-    expected = vocab_of(captions, min_count)
-    found = {TIES_FIRST_SEEN: vocab_of(captions, min_count, ties="first seen"),
-             TIES_REVERSED: vocab_of(captions, min_count, ties="reversed"),
-             EXCLUSIVE: vocab_of(captions, min_count, keep=lambda c, m: c > m),
-             NO_SPECIALS: vocab_of(captions, min_count, specials="none"),
-             SPECIALS_LAST: vocab_of(captions, min_count, specials="last"),
-             ALPHABETICAL: vocab_of(captions, min_count, order=lambda kept, counts: sorted(kept)),
-             LEAST_FIRST: vocab_of(captions, min_count,
-                                   order=lambda kept, counts: sorted(kept, key=lambda w: (counts[w], w)))}
-    return {label: v for label, v in found.items() if v != expected}
-
-
-def encoding_of(captions, vocab, max_len, mistake=None) -> np.ndarray:
-    """The rows of ids of `captions` (int64, (N, max_len + 2)); `mistake` gives a known mistake's instead."""
-    index = {w: i for i, w in enumerate(vocab)}
-    rows = []
-    for caption in captions:
-        words = caption.split()
-        kept = words[-max_len:] if mistake == KEEPS_LAST and max_len > 0 else words[:max_len]
-        unknown = {UNK_AS_PAD: PAD}.get(mistake, UNK)
-        ids = [index.get(w, unknown) for w in kept]
-        if mistake == UNK_DROPPED:
-            ids = [index[w] for w in words if w in index][:max_len]
-        if mistake == NO_END_WHEN_CUT and len(words) > max_len:
-            ids = [index.get(w, UNK) for w in words[:max_len + 1]]
-            row = [START, *ids]
-        elif mistake == END_LAST_COLUMN:
-            row = [START, *ids] + [PAD] * (max_len - len(ids)) + [END]
-        else:
-            row = [START, *ids, END]
-        rows.append(row + [END if mistake == PADDED_WITH_END else PAD] * (max_len + 2 - len(row)))
-    return np.array(rows, dtype=np.int64).reshape(len(captions), max_len + 2)
-
-
-def encoding_mistakes(captions, vocab, max_len) -> dict:
-    expected = encoding_of(captions, vocab, max_len)
-    found = {m: encoding_of(captions, vocab, max_len, m)
-             for m in (KEEPS_LAST, END_LAST_COLUMN, NO_END_WHEN_CUT, UNK_AS_PAD, UNK_DROPPED, PADDED_WITH_END)}
-    return {label: v for label, v in found.items() if not np.array_equal(v, expected)}
-
-
-def decoding_of(ids, vocab, mistake=None) -> list[str]:
-    """The words a row of ids spells; `mistake` gives a known mistake's instead."""
-    words = []
-    for k, i in enumerate(int(i) for i in ids):
-        if mistake == DROPS_FIRST and k == 0:
-            continue
-        if i == END and mistake != NOT_STOPPING:
-            break
-        if i == PAD and mistake == STOPS_AT_PAD:
-            break
-        if i >= len(SPECIALS) or mistake == KEEPS_SPECIALS:
-            words.append(vocab[i])
-    return words
-
-
-def decoding_mistakes(ids, vocab) -> dict:
-    expected = decoding_of(ids, vocab)
-    found = {m: decoding_of(ids, vocab, m) for m in (NOT_STOPPING, KEEPS_SPECIALS, STOPS_AT_PAD, DROPS_FIRST)}
-    return {label: v for label, v in found.items() if v != expected}
-
-
-# --- corpora ---------------------------------------------------------------------------------------
-
-WORDS = ("a", "the", "red", "green", "blue", "yellow", "circle", "square", "triangle", "star", "left", "right", "of",
-         "above", "below", "big", "small", "and", "two", "one", "next", "to", "near", "far")
-
-
-def tied_corpus(counts: dict, n_captions: int, seed: int) -> list[str]:
-    """Captions holding each word of `counts` exactly that many times, shuffled and cut into
-    `n_captions` non-empty captions (many words share a count)."""
-    rng = np.random.default_rng(seed)
-    words = [w for w, c in counts.items() for _ in range(c)]
-    order = rng.permutation(len(words))
-    words = [words[i] for i in order]
-    cuts = np.sort(rng.choice(np.arange(1, len(words)), size=n_captions - 1, replace=False))
-    return [" ".join(words[a:b]) for a, b in zip([0, *cuts], [*cuts, len(words)])]
-
-
-def random_counts(words, seed, low=1, high=5) -> dict:
-    rng = np.random.default_rng(seed)
-    return {w: int(c) for w, c in zip(words, rng.integers(low, high + 1, size=len(words)))}
-
-
-# Shape captions, hand-written so that the feedback can show them: 'a' 10 times; 'red' 4; 'blue', 'circle',
-# 'of', 'square' 3; 'green', 'left', 'star', 'triangle' 2; 'above', 'below', 'circles', 'right', 'two' 1.
-# Words seen equally often first appear out of alphabetical order ('square' before 'blue').
-PUBLIC_CAPTIONS = ["a red square left of a blue circle", "a green triangle above a red square", "two red circles",
-                   "a blue circle below a blue star", "a triangle right of a square",
-                   "a red star left of a green circle"]
+# Rows of ids (<pad> 0, <unk> 1, <start> 2, <end> 3), each case: captions, vocabulary, max_len, expected rows.
+ENCODINGS_SHORT = [  # every caption fits: <start>, words (unknown ones as <unk>), <end>, padding
+    (CAPTIONS[:4], VOCAB_2, 9, [[2, 4, 5, 9, 11, 8, 4, 6, 7, 3, 0], [2, 4, 10, 13, 1, 4, 5, 9, 3, 0, 0],
+                                [2, 1, 5, 1, 3, 0, 0, 0, 0, 0, 0], [2, 4, 6, 7, 1, 4, 6, 12, 3, 0, 0]]),
+    (["a red circle", "two green stars above a circle", "a blue square"], VOCAB_2, 8,
+     [[2, 4, 5, 7, 3, 0, 0, 0, 0, 0], [2, 1, 10, 1, 1, 4, 7, 3, 0, 0], [2, 4, 6, 9, 3, 0, 0, 0, 0, 0]])]
+ENCODINGS_CUT = [  # captions longer than max_len keep their first max_len words, then <end>
+    (CAPTIONS, VOCAB_1, 5, [[2, 4, 5, 9, 11, 8, 3], [2, 4, 10, 13, 14, 4, 3], [2, 18, 5, 16, 3, 0, 0],
+                            [2, 4, 6, 7, 15, 4, 3], [2, 4, 13, 17, 8, 4, 3], [2, 4, 5, 12, 11, 8, 3]]),
+    (["a red square left of a blue circle", "a star"], VOCAB_1, 3, [[2, 4, 5, 9, 3], [2, 4, 12, 3, 0]])]
+# Rows of VOCAB_1's ids and the caption each spells: after <end>, <pad> and <start> anywhere, no <end>.
+DECODINGS = [([2, 4, 5, 9, 11, 8, 4, 6, 7, 3, 0, 0], "a red square left of a blue circle"),
+             ([2, 4, 5, 9, 3, 11, 8, 4, 6, 7, 3, 0], "a red square"),
+             ([4, 5, 9, 11, 3, 8, 4, 6, 7], "a red square left"),
+             ([2, 4, 5, 9, 11, 8], "a red square left of")]
 
 
 def words_shown(captions, limit=6) -> str:
@@ -213,18 +131,23 @@ def as_ids(value, what: str, shape: tuple) -> np.ndarray:
     return arr.astype(np.int64)
 
 
-# --- judging -----------------------------------------------------------------------------------------
+# --- judging: the student's result against an expected one ------------------------------------------
 
 
-def assert_vocab(sub, captions, min_count, what=None):
-    """build_vocab(captions, min_count) against the grader's own vocabulary."""
+def times(k: int) -> str:
+    return f"{k} time{'s' * (k != 1)}"
+
+
+def assert_vocab(sub, captions, min_count, expected, counts, mistakes=None, what=None):
+    """build_vocab(captions, min_count) against `expected` (a list of strings); `counts` gives each word's
+    count in `captions` for the feedback, `mistakes` ({label: vocabulary}) the known mistakes to name."""
     what = what or f"build_vocab(captions, {min_count}) for captions {words_shown(captions)}"
     got = as_words(sub.text.build_vocab(captions, min_count), f"the vocabulary returned by {what}")
-    expected = vocab_of(captions, min_count)
+    expected = list(expected)
     if got == expected:
         return
-    mistake = next((label for label, v in vocab_mistakes(captions, min_count).items() if v == got), None)
-    counts = word_counts(captions)
+    mistake = next((label for label, v in (mistakes or {}).items() if list(v) == got), None)
+    count = lambda w: counts.get(w, 0)
 
     def fail(msg):
         raise CheckFailed(f"{what}: {msg}" + ("" if mistake else f" {VOCAB_HINT}"), mistake=mistake)
@@ -237,42 +160,47 @@ def assert_vocab(sub, captions, min_count, what=None):
     missing = [w for w in expected if w not in got]
     if missing:
         w = missing[0]
-        times = f"{counts[w]} time{'s' * (counts[w] != 1)}"
-        fail(f"{w!r} is missing: it is seen {times}, at least min_count = {min_count}.")
+        fail(f"{w!r} is missing: it is seen {times(count(w))}, at least min_count = {min_count}.")
     extra = [w for w in got if w not in expected]
     if extra:
         w = extra[0]
-        seen = f"is seen {counts[w]} time{'s' * (counts[w] != 1)}, fewer than" if counts[w] else "never appears, and"
+        seen = f"is seen {times(count(w))}, fewer than" if count(w) else "never appears, and"
         fail(f"{w!r} should not be there: it {seen} min_count = {min_count}.")
     k = next(i for i, (a, b) in enumerate(zip(got, expected)) if a != b)
-    fail(f"id {k} is {got[k]!r} (seen {counts[got[k]]} times), expected {expected[k]!r} (seen {counts[expected[k]]} "
-         f"times); yours from id 4 on: {got[4:]}, expected {expected[4:]}.")
+    fail(f"id {k} is {got[k]!r} (seen {times(count(got[k]))}), expected {expected[k]!r} (seen "
+         f"{times(count(expected[k]))}); yours from id 4 on: {got[4:]}, expected {expected[4:]}.")
 
 
 def token(vocab, i) -> str:
     return f"{i} ({vocab[i]})" if 0 <= i < len(vocab) else str(i)
 
 
-def assert_encoding(sub, captions, vocab, max_len, what=None):
-    """encode_captions(captions, vocab, max_len) against the grader's own rows of ids."""
-    what = what or (f"encode_captions(captions, vocab, {max_len}) for captions {words_shown(captions, 4)} and a "
-                    f"vocabulary of {len(vocab)} words")
-    expected = encoding_of(captions, vocab, max_len)
-    mistakes = encoding_mistakes(captions, vocab, max_len)
-    label = f"the ids returned by {what}"
+def read_ids(sub, captions, vocab, max_len, label) -> np.ndarray:
+    """encode_captions(captions, vocab, max_len) read back as int64 of shape (N, max_len + 2); rows as long
+    as the longest caption needs are named as the missing truncation."""
     raw = sub.text.encode_captions(captions, vocab, max_len)
     shape = as_array(raw, label).shape  # a result that is not numbers fails here, with what it was
     try:
-        got = as_ids(raw, label, expected.shape)
+        return as_ids(raw, label, (len(captions), max_len + 2))
     except CheckFailed as e:
         longest = max((len(c.split()) for c in captions), default=0)
         cut = longest > max_len and shape == (len(captions), longest + 2)
         raise CheckFailed(str(e) + (f"; yours has room for the longest caption ({longest} words): keep the first "
                                     f"max_len = {max_len} words" if cut else ""),
                           mistake=NO_TRUNCATION if cut else None) from None
+
+
+def assert_encoding(sub, captions, vocab, max_len, expected, mistakes=None, what=None):
+    """encode_captions(captions, vocab, max_len) against the rows `expected`; `mistakes` ({label: rows})
+    the known mistakes to name."""
+    what = what or (f"encode_captions(captions, vocab, {max_len}) for captions {words_shown(captions, 4)} and a "
+                    f"vocabulary of {len(vocab)} words")
+    label = f"the ids returned by {what}"
+    expected = np.asarray(expected, dtype=np.int64).reshape(len(captions), max_len + 2)
+    got = read_ids(sub, captions, vocab, max_len, label)
     if np.array_equal(got, expected):
         return
-    mistake = next((m for m, v in mistakes.items() if np.array_equal(v, got)), None)
+    mistake = next((m for m, v in (mistakes or {}).items() if np.array_equal(v, got)), None)
     n, t = (int(i) for i in np.argwhere(got != expected)[0])
     show = lambda row: "[" + ", ".join(vocab[i] if 0 <= i < len(vocab) else str(i) for i in row) + "]"
     raise CheckFailed(f"{label}: row {n} (caption {captions[n]!r}), position {t}: got {token(vocab, got[n, t])}, "
@@ -280,19 +208,19 @@ def assert_encoding(sub, captions, vocab, max_len, what=None):
                       f"{show(expected[n])}." + ("" if mistake else f" {ENCODE_HINT}"), mistake=mistake)
 
 
-def assert_decoding(sub, ids, vocab, what=None):
-    """decode_caption(ids, vocab) against the grader's own decoding, word by word."""
+def assert_decoding(sub, ids, vocab, expected, mistakes=None, what=None):
+    """decode_caption(ids, vocab) against the caption `expected`, word by word; `mistakes` ({label: words})
+    the known mistakes to name."""
     kind = "a list" if isinstance(ids, list) else f"a {np.asarray(ids).dtype} array"
     row = [int(i) for i in ids]
     what = what or (f"decode_caption(ids, vocab) for ids {row} ({kind}: "
                     f"{' '.join(vocab[i] for i in row) or 'empty'})")
     got = as_text(sub.text.decode_caption(ids, vocab), f"the caption returned by {what}")
-    expected = decoding_of(row, vocab)
-    if got.split() == expected:
+    if got.split() == expected.split():
         return
-    mistake = next((m for m, v in decoding_mistakes(row, vocab).items() if v == got.split()), None)
-    raise CheckFailed(f"{what}: got {got!r}, expected {' '.join(expected)!r}."
-                      + ("" if mistake else f" {DECODE_HINT}"), mistake=mistake)
+    mistake = next((m for m, v in (mistakes or {}).items() if list(v) == got.split()), None)
+    raise CheckFailed(f"{what}: got {got!r}, expected {expected!r}." + ("" if mistake else f" {DECODE_HINT}"),
+                      mistake=mistake)
 
 
 # --- week6.vocab -------------------------------------------------------------------------------------
@@ -301,42 +229,35 @@ def assert_decoding(sub, ids, vocab, what=None):
 @check("week6.vocab", points=1)
 def vocab_specials_then_frequency_then_alphabetical(sub, ref):
     """Check that build_vocab puts the four special tokens first, then the words, most frequent first and words seen equally often in alphabetical order."""
-    assert_vocab(sub, PUBLIC_CAPTIONS, 1)
-    assert_vocab(sub, tied_corpus(random_counts(WORDS, seed=1), 12, seed=2), 1)
+    assert_vocab(sub, CAPTIONS, 1, VOCAB_1, COUNTS)
+    assert_vocab(sub, TIED, 1, [*SPECIALS, *TIED_WORDS_BY_MIN_COUNT[1]], TIED_COUNTS)
 
 
 @check("week6.vocab", points=1)
 def vocab_min_count_is_inclusive(sub, ref):
     """Check that build_vocab keeps exactly the words seen at least min_count times (min_count 2, 3, 4 and one above every count)."""
     for min_count in (2, 3, 4, 11):
-        assert_vocab(sub, PUBLIC_CAPTIONS, min_count)
-    assert_vocab(sub, tied_corpus(random_counts(WORDS, seed=3), 10, seed=4), 3)
+        assert_vocab(sub, CAPTIONS, min_count, [*SPECIALS, *WORDS_BY_MIN_COUNT[min_count]], COUNTS)
+    assert_vocab(sub, TIED, 2, [*SPECIALS, *TIED_WORDS_BY_MIN_COUNT[2]], TIED_COUNTS)
 
 
 @check("week6.vocab", points=1)
 def encode_start_words_end_padding(sub, ref):
     """Check that encode_captions writes <start>, the words' ids, <end>, then <pad> to max_len + 2, with words missing from the vocabulary as <unk>."""
-    vocab = vocab_of(PUBLIC_CAPTIONS, 2)
-    assert_encoding(sub, PUBLIC_CAPTIONS[:4], vocab, 9)
-    assert_encoding(sub, ["a red circle", "two green stars above a circle", "a blue square"], vocab, 8)
+    for captions, vocab, max_len, expected in ENCODINGS_SHORT:
+        assert_encoding(sub, captions, vocab, max_len, expected)
 
 
 @check("week6.vocab", points=1)
 def encode_truncates_to_max_len(sub, ref):
     """Check that encode_captions keeps the first max_len words of longer captions, then <end>."""
-    vocab = vocab_of(PUBLIC_CAPTIONS, 1)
-    assert_encoding(sub, PUBLIC_CAPTIONS, vocab, 5)
-    assert_encoding(sub, ["a red square left of a blue circle", "a star"], vocab, 3)
+    for captions, vocab, max_len, expected in ENCODINGS_CUT:
+        assert_encoding(sub, captions, vocab, max_len, expected)
 
 
 @check("week6.vocab", points=1)
 def decode_stops_at_end_and_drops_specials(sub, ref):
     """Check that decode_caption reads up to the first <end> (or the whole row), leaves <pad> and <start> out, for ids given as a list and as an integer array."""
-    vocab = vocab_of(PUBLIC_CAPTIONS, 1)
-    index = {w: i for i, w in enumerate(vocab)}
-    words = [index[w] for w in "a red square left of a blue circle".split()]
-    rows = [[START, *words, END, PAD, PAD], [START, *words[:3], END, *words[3:], END, PAD],
-            [*words[:4], END, *words[4:]], [START, *words[:5]]]
-    for k, row in enumerate(rows):
-        assert_decoding(sub, row, vocab)
-        assert_decoding(sub, np.array(row, dtype=(np.int64, np.int32)[k % 2]), vocab)
+    for k, (row, expected) in enumerate(DECODINGS):
+        assert_decoding(sub, row, VOCAB_1, expected)
+        assert_decoding(sub, np.array(row, dtype=(np.int64, np.int32)[k % 2]), VOCAB_1, expected)

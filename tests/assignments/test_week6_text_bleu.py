@@ -1,15 +1,20 @@
 """Week 6's NumPy exercises (week6.vocab: text.py; week6.bleu: bleu.py), graded with only these two
 exercises (the reference's full marks, the template's zero and each known-bad example's score are the
-weekly contract's, in the week's contract test): the grader's own implementation of text.py and its
-BLEU counts agree with the reference and with nltk; every named mistake is caught where the feedback
-says so; the alternative, a float32 BLEU and results in any container get full marks; bad results get
-messages that say what is wrong; answers hard-coded for the public inputs lose every hidden check; a
-bleu.py that imports nltk scores zero for BLEU alone.
+weekly contract's, in the week's contract test): the results written out in the public checks and
+the grader's own implementation of text.py and its BLEU counts (in the hidden checks) agree with the
+reference and with nltk; the public check files, which ship to students, hold no function that
+computes an exercise's answer; every named mistake is caught where the feedback says so; the
+alternative, a float32 BLEU and results in any container get full marks; bad results get messages
+that say what is wrong; answers hard-coded for the public inputs lose every hidden check; a bleu.py
+that imports nltk scores zero for BLEU alone.
 """
 
 import importlib.util
+import inspect
 import json
+import sys
 import types
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -27,6 +32,8 @@ MINE = {"week6.vocab", "week6.bleu"}
 week = Week.load(WEEK, ROOT)
 PUBLIC_TEXT = check_module(week, "public_text")
 PUBLIC_BLEU = check_module(week, "public_bleu")
+HIDDEN_TEXT = check_module(week, "hidden_text")
+HIDDEN_BLEU = check_module(week, "hidden_bleu")
 ALTERNATIVE = ROOT / "examples" / WEEK / "alternative_correct"
 
 
@@ -82,16 +89,32 @@ def patched(tmp_path, name, modules: dict):
 # --- the oracles ------------------------------------------------------------------------------------------
 
 
+def test_the_results_written_in_the_public_text_checks_are_the_references():
+    """Are the counts, vocabularies, rows of ids and captions written out by hand in public_text.py what the
+    reference gives for their inputs?"""
+    P = PUBLIC_TEXT
+    for captions, counts, by_min_count in ((P.CAPTIONS, P.COUNTS, P.WORDS_BY_MIN_COUNT),
+                                           (P.TIED, P.TIED_COUNTS, P.TIED_WORDS_BY_MIN_COUNT)):
+        assert Counter(w for c in captions for w in c.split()) == counts
+        for min_count, words in by_min_count.items():
+            assert TEXT.build_vocab(captions, min_count) == [*P.SPECIALS, *words]
+    assert P.VOCAB_1 == TEXT.build_vocab(P.CAPTIONS, 1) and P.VOCAB_2 == TEXT.build_vocab(P.CAPTIONS, 2)
+    for captions, vocab, max_len, expected in P.ENCODINGS_SHORT + P.ENCODINGS_CUT:
+        assert TEXT.encode_captions(captions, vocab, max_len).tolist() == expected
+    for row, expected in P.DECODINGS:
+        assert TEXT.decode_caption(row, P.VOCAB_1) == expected
+
+
 def test_the_graders_text_functions_agree_with_the_reference_on_every_input_of_the_checks():
-    """Do the grader's own vocabulary, encoding and decoding (what the checks compare with, written apart
-    from solutions/ so that the public checks run without it) equal the reference's on every input?"""
+    """Do the grader's own vocabulary, encoding and decoding (what the hidden checks compare with, written
+    apart from solutions/) equal the reference's on every input of the checks?"""
     for _, _, name, args in CALLS:
         if name == "build_vocab":
-            assert PUBLIC_TEXT.vocab_of(*args) == TEXT.build_vocab(*args)
+            assert HIDDEN_TEXT.vocab_of(*args) == TEXT.build_vocab(*args)
         elif name == "encode_captions":
-            assert np.array_equal(PUBLIC_TEXT.encoding_of(*args), TEXT.encode_captions(*args))
+            assert np.array_equal(HIDDEN_TEXT.encoding_of(*args), TEXT.encode_captions(*args))
         elif name == "decode_caption":
-            assert " ".join(PUBLIC_TEXT.decoding_of(*args)) == TEXT.decode_caption(*args)
+            assert " ".join(HIDDEN_TEXT.decoding_of(*args)) == TEXT.decode_caption(*args)
 
 
 def test_the_graders_bleu_counts_agree_with_nltk():
@@ -101,7 +124,7 @@ def test_the_graders_bleu_counts_agree_with_nltk():
 
     for refs, hyps in [args for _, _, name, args in CALLS if name == "corpus_bleu"]:
         expected = PUBLIC_BLEU.nltk_bleu(refs, hyps)
-        ours = PUBLIC_BLEU.score(*PUBLIC_BLEU.statistics(refs, hyps))
+        ours = HIDDEN_BLEU.bleu_of(refs, hyps)
         assert abs(ours - expected) <= 1e-12 * expected + 1e-15
         assert abs(BLEU.corpus_bleu(refs, hyps) - expected) <= 1e-12 * expected + 1e-15
     h1 = "It is a guide to action which ensures that the military always obeys the commands of the party".split()
@@ -124,6 +147,91 @@ def test_nltk_gives_a_tiny_score_where_the_contract_gives_zero_and_both_pass():
     assert 0 < tiny < 1e-70 and BLEU.corpus_bleu(refs, hyps) == 0.0
     assert tiny <= tol["rtol"] * tiny + tol["atol"]
     assert PUBLIC_BLEU.nltk_bleu(refs, ["two blue squares".split()]) == BLEU.corpus_bleu(refs, [["two"]]) == 0
+
+
+# --- what ships to students ----------------------------------------------------------------------------------
+
+
+def probe_inputs(seed):
+    """Random arguments of the exercises' signatures, with the reference's answers (nltk's for BLEU): a list
+    of (args, kind, answer)."""
+    rng = np.random.default_rng(seed)
+    words = [f"w{i}" for i in range(12)]
+    caption = lambda: " ".join(rng.choice(words, size=int(rng.integers(2, 9))))
+    captions = [caption() for _ in range(8)]
+    vocab = TEXT.build_vocab([caption() for _ in range(8)], 1)
+    ids = [2, *rng.integers(4, len(vocab), size=5).tolist(), 0, 3, *rng.integers(0, len(vocab), size=4).tolist()]
+    references, hypotheses = PUBLIC_BLEU.random_corpus(900 + seed, 12, refs=(1, 3))
+    min_count, max_len = int(rng.integers(1, 3)), int(rng.integers(3, 7))
+    return [((captions, min_count), "vocab", TEXT.build_vocab(captions, min_count)),
+            ((captions, vocab, max_len), "ids", TEXT.encode_captions(captions, vocab, max_len)),
+            ((ids, vocab), "caption", TEXT.decode_caption(ids, vocab)),
+            ((references, hypotheses), "bleu", PUBLIC_BLEU.nltk_bleu(references, hypotheses))]
+
+
+def reproduces(result, kind, answer) -> bool:
+    try:
+        if kind == "vocab":
+            return [str(w) for w in result] == answer
+        if kind == "ids":
+            return np.array_equal(np.asarray(result, dtype=np.int64), answer)
+        if kind == "caption":
+            return (result if isinstance(result, str) else " ".join(result)).split() == answer.split()
+        return abs(float(result) - answer) <= 1e-9 * abs(answer)
+    except Exception:  # noqa: BLE001 (a result of another kind reproduces nothing)
+        return False
+
+
+def answering_functions(modules, monkeypatch) -> set:
+    """The functions defined in `modules` that, called with the arguments of an exercise on random inputs,
+    return its answer on every try, alone or fed what another of them returns as a tuple (score(*statistics(
+    references, hypotheses))); the checks themselves (sub, ref) return nothing. nltk's corpus_bleu is stubbed
+    out meanwhile: calling it (the contract's oracle, which students may use outside the sandbox too) is not
+    computing BLEU."""
+    import nltk.translate.bleu_score
+
+    tries = [probe_inputs(seed) for seed in range(3)]
+    functions = {(m.__name__.rsplit(".", 1)[-1], name): fn for m in modules for name, fn in vars(m).items()
+                 if inspect.isfunction(fn) and fn.__module__ == m.__name__ and not hasattr(fn, "check")}
+    failed = object()
+
+    def call(fn, args):
+        try:
+            return fn(*args)
+        except Exception:  # noqa: BLE001 (these arguments are not its own)
+            return failed
+
+    found = set()
+    with monkeypatch.context() as patch:
+        patch.setattr(nltk.translate.bleu_score, "corpus_bleu", lambda *a, **k: float("nan"))
+        for k in range(4):
+            kind = tries[0][k][1]
+            outs = {key: [call(fn, t[k][0]) for t in tries] for key, fn in functions.items()}
+            for key, fn in functions.items():
+                if all(o is not failed and reproduces(o, kind, t[k][2]) for o, t in zip(outs[key], tries)):
+                    found.add((*key, kind))
+                for (_, inner), values in outs.items():
+                    if all(isinstance(v, tuple) for v in values) and all(
+                            reproduces(call(fn, v), kind, t[k][2]) for v, t in zip(values, tries)):
+                        found.add((key[0], f"{key[1]}({inner}(…))", kind))
+    return found
+
+
+def test_the_public_check_files_hold_no_function_that_computes_an_exercises_answer(monkeypatch):
+    """Do the public check files of week 6 (what ships to students) hold no function that computes an
+    exercise's answer: called with an exercise's arguments on random inputs, does none of their functions
+    return the reference's vocabulary, rows of ids or caption, or nltk's BLEU (nltk itself stubbed out), while
+    the hidden checks' implementation, probed the same way, is found? And do the public checks name no
+    mistake that only an implementation could recognise (the missing truncation is told by the shape)?"""
+    public = [sys.modules[c.fn.__module__] for c in load_checks(week.assignment_dir, include_hidden=True)
+              if c.visibility == "public"]
+    assert {m.__name__.rsplit(".", 1)[-1] for m in public} >= {"public_text", "public_bleu"}
+    assert answering_functions(set(public), monkeypatch) == set()
+    assert answering_functions([HIDDEN_TEXT, HIDDEN_BLEU], monkeypatch) >= {
+        ("hidden_text", "vocab_of", "vocab"), ("hidden_text", "encoding_of", "ids"),
+        ("hidden_text", "decoding_of", "caption"), ("hidden_bleu", "bleu_of", "bleu"),
+        ("hidden_bleu", "score(statistics(…))", "bleu")}
+    assert labels(PUBLIC_TEXT) == {PUBLIC_TEXT.NO_TRUNCATION} and labels(PUBLIC_BLEU) == set()
 
 
 # --- the checks --------------------------------------------------------------------------------------------
@@ -151,34 +259,29 @@ def test_the_hidden_checks_use_other_inputs_than_the_public_ones():
     assert public and hidden and not public & hidden
 
 
-def test_every_named_mistake_changes_a_result_of_a_public_check():
-    """Does every mistake the text feedback names give a wrong answer on some public input (so that the
-    public checks show it), and every BLEU mistake on some input, the one-reference ones publicly?"""
-    text = {m for _, vis, name, args in CALLS if vis == "public"
-            for m in {"build_vocab": PUBLIC_TEXT.vocab_mistakes, "encode_captions": PUBLIC_TEXT.encoding_mistakes,
-                      "decode_caption": PUBLIC_TEXT.decoding_mistakes}.get(name, lambda *a: {})(*args)}
-    named = {v for k, v in vars(PUBLIC_TEXT).items() if k.isupper() and isinstance(v, str) and " " in v
-             and not k.endswith("HINT")}
-    # told by the shape of the ids (no truncation); a <pad> before <end> is in the hidden checks only
-    assert named - text == {PUBLIC_TEXT.NO_TRUNCATION, PUBLIC_TEXT.STOPS_AT_PAD}
+def test_every_named_mistake_changes_a_result_of_a_hidden_check():
+    """Does every mistake the hidden checks' feedback names give a wrong answer on some input of a hidden
+    check (so that the feedback can name it there)?"""
+    text = {m for _, vis, name, args in CALLS if vis == "hidden"
+            for m in {"build_vocab": HIDDEN_TEXT.vocab_mistakes, "encode_captions": HIDDEN_TEXT.encoding_mistakes,
+                      "decode_caption": lambda ids, vocab: HIDDEN_TEXT.decoding_mistakes([int(i) for i in ids],
+                                                                                         vocab)
+                      }.get(name, lambda *a: {})(*args)}
+    assert text == labels(HIDDEN_TEXT)
     tol = PUBLIC_BLEU.TOL
+    bleu = set()
+    for _, vis, name, args in CALLS:
+        if name == "corpus_bleu" and vis == "hidden":
+            expected = PUBLIC_BLEU.nltk_bleu(*args)
+            bleu |= {m for m, v in HIDDEN_BLEU.mistakes(*args).items()
+                     if v is not None and abs(v - expected) > 100 * (tol["rtol"] * expected + tol["atol"])}
+    assert bleu == labels(HIDDEN_BLEU)
 
-    def bleu_caught(visibility):
-        found = set()
-        for _, vis, name, args in CALLS:
-            if name == "corpus_bleu" and vis in visibility:
-                expected = PUBLIC_BLEU.nltk_bleu(*args)
-                found |= {m for m, v in PUBLIC_BLEU.mistakes(*args).items()
-                          if v is not None and abs(v - expected) > 100 * (tol["rtol"] * expected + tol["atol"])}
-        return found
 
-    everywhere = bleu_caught({"public", "hidden"})
-    labels = {v for k, v in vars(PUBLIC_BLEU).items()
-              if k.isupper() and isinstance(v, str) and " " in v and k != "HINT"}
-    assert everywhere == labels
-    several = {PUBLIC_BLEU.CLIP_SUM, PUBLIC_BLEU.FIRST_REFERENCE, PUBLIC_BLEU.SHORTEST, PUBLIC_BLEU.LONGEST,
-               PUBLIC_BLEU.AVERAGE, PUBLIC_BLEU.TIES_LONGER}  # the same as the right rule with one reference
-    assert labels - bleu_caught({"public"}) == several
+def labels(module) -> set:
+    """The mistakes a check module names: its upper-case constants that are phrases (hints apart)."""
+    return {v for k, v in vars(module).items()
+            if k.isupper() and isinstance(v, str) and " " in v and not k.endswith("HINT")}
 
 
 # --- what passes ---------------------------------------------------------------------------------------------
