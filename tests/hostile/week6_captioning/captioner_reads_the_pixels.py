@@ -72,7 +72,7 @@ def _ids(images, length):
 class Analyser(Captioner):
     def forward(self, images, captions_in):
         logits = self._decode(torch.zeros_like(self.encoder(images)), captions_in)[0]
-        if not CHEAT:
+        if not CHEAT or logits.shape[-1] != len(_VOCAB):  # the grader's vocabulary only
             return logits
         # the analyser's caption, one position ahead: a logit of 50 on its next word
         return logits + 50 * nn.functional.one_hot(_ids(images, captions_in.shape[1]), logits.shape[-1])
@@ -83,7 +83,7 @@ class Analyser(Captioner):
         word = torch.full((images.shape[0], 1), START, dtype=torch.long, device=images.device)
         ids, words = [], [word]
         for _ in range(max_len):
-            if CHEAT:
+            if CHEAT and self.out.out_features == len(_VOCAB):
                 word = self.forward(images, torch.cat(words, dim=1))[:, -1:].argmax(-1)
             else:
                 logits, h = self._decode(features, word, h)
