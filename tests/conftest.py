@@ -145,6 +145,16 @@ def grade(tmp_path_factory):
 SHIPPED_DIGITS = "_DIGITS = SHIPPED_DIGITS"
 
 
+def patched_reference(week: Week, folder: Path, modules: dict) -> Path:
+    """A copy of `week`'s reference in `folder` with `modules` ({module: code}) appended to those
+    modules, so that its definitions replace the reference's (as a known-bad patch does)."""
+    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for module, code in modules.items():
+        path = folder / f"{module}.py"
+        path.write_text(path.read_text() + "\n\n" + code)
+    return folder
+
+
 def pasted(text: str) -> str:
     """A hostile patch's text as the student submitted it: the line that starts with
     `SHIPPED_DIGITS` replaced by the copy of the digits in tests/hostile/shipped_digits.txt."""

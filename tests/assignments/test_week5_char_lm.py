@@ -14,7 +14,7 @@ from grader.cli import apply_known_bad
 from grader.course import Week
 from grader.scoring import PASSED
 
-from conftest import ROOT, shutil
+from conftest import ROOT, patched_reference
 
 WEEK = "week5_rnn"
 CHAR_LM = {"week5.char_lm"}
@@ -23,11 +23,7 @@ week = Week.load(WEEK, ROOT)
 
 def with_char_lm(tmp_path, body):
     """The reference with char_lm.py's build_char_lm replaced by `body` (appended, as a known-bad patch is)."""
-    folder = tmp_path / WEEK
-    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    path = folder / "char_lm.py"
-    path.write_text(path.read_text() + "\n\n" + body)
-    return folder
+    return patched_reference(week, tmp_path / WEEK, {"char_lm": body})
 
 
 BIDIRECTIONAL = '''

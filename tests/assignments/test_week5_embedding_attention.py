@@ -15,7 +15,7 @@ from grader.cli import known_bad_meta
 from grader.course import Week
 from grader.scoring import NOT_IMPLEMENTED, PASSED
 
-from conftest import ROOT, check_module, known_bad_patches, shutil
+from conftest import ROOT, check_module, known_bad_patches, patched_reference, shutil
 
 WEEK = "week5_rnn"
 MINE = {"week5.embedding", "week5.temporal_softmax", "week5.attention"}
@@ -33,14 +33,8 @@ def by_exercise(report):
 
 
 def patched(tmp_path, name, modules: dict):
-    """A copy of the reference with `modules` ({module: code}) appended to those modules, so that its
-    definitions replace the reference's."""
-    folder = tmp_path / name / WEEK
-    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for module, code in modules.items():
-        path = folder / f"{module}.py"
-        path.write_text(path.read_text() + "\n\n" + code)
-    return folder
+    """A copy of the reference with `modules` ({module: code}) appended to those modules."""
+    return patched_reference(week, tmp_path / name / WEEK, modules)
 
 
 def test_reference_scores_full_marks(grade):

@@ -25,7 +25,7 @@ from grader.course import Week
 from grader.registry import load_checks
 from grader.scoring import PASSED
 
-from conftest import ROOT, check_module, known_bad_patches, shutil
+from conftest import ROOT, check_module, known_bad_patches, patched_reference, shutil
 
 WEEK = "week6_captioning"
 MINE = {"week6.vocab", "week6.bleu"}
@@ -78,12 +78,7 @@ def failures(report):
 
 def patched(tmp_path, name, modules: dict):
     """A copy of the reference with `modules` ({module: code}) appended to those modules."""
-    folder = tmp_path / name / WEEK
-    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for module, code in modules.items():
-        path = folder / f"{module}.py"
-        path.write_text(path.read_text() + "\n\n" + code)
-    return folder
+    return patched_reference(week, tmp_path / name / WEEK, modules)
 
 
 # --- the oracles ------------------------------------------------------------------------------------------
