@@ -628,13 +628,14 @@ def bits_per_character(logits, targets) -> float:
 
 def generated_ids(sub, trained: Trained, images, max_len: int, vocab_size: int, *, what: str, batch_size: int = 256,
                   timeout: float = 300.0, params: list | None = None, untrained: bool = False,
-                  cut: bool = False) -> np.ndarray:
+                  cut: bool = False, end: int | None = None) -> np.ndarray:
     """A captioner's ``generate(images, max_len)`` computed by a fresh worker that holds the trained
     parameters (`params` instead, or nothing loaded when `untrained`) and the images, nothing else:
     int64 ids (N, L), L ≤ max_len, each batch's rows padded on the right with id 0 (``<pad>``) to the
     widest batch. CheckFailed when the ids are not integers in [0, vocab_size) of shape (n, ≤ max_len);
     with `cut`, rows longer than max_len are cut to it instead (where the captions' quality is judged
-    apart from generate's shape)."""
+    apart from generate's shape). `end`: the id that ends a caption; what a row holds after its first
+    `end` is not judged (it reads as 0)."""
     images = _inputs(images, trained.recipe)
     n = len(images)
     sub.restart()
@@ -653,20 +654,23 @@ def generated_ids(sub, trained: Trained, images, max_len: int, vocab_size: int, 
         if cut and getattr(out, "ndim", 0) == 2 and len(out) == batch:
             out = out[:, :max_len]
         rows.append(ids_of(out, batch, max_len, vocab_size, f"{what}.generate(images, max_len={max_len}) for a batch "
-                                                            f"of {batch} image{'s' * (batch != 1)}"))
+                                                            f"of {batch} image{'s' * (batch != 1)}", end=end))
         start += batch
     width = max(r.shape[1] for r in rows)
     return np.concatenate([np.pad(r, ((0, 0), (0, width - r.shape[1]))) for r in rows])
 
 
-def ids_of(out, n: int, max_len: int, vocab_size: int, what: str) -> np.ndarray:
-    """`out` checked to be ids: whole numbers in [0, vocab_size), shape (n, L) with L ≤ max_len; as int64."""
+def ids_of(out, n: int, max_len: int, vocab_size: int, what: str, end: int | None = None) -> np.ndarray:
+    """`out` checked to be ids: whole numbers in [0, vocab_size), shape (n, L) with L ≤ max_len; as int64.
+    With `end`, the entries after each row's first `end` are not judged: they read as 0."""
     a = as_array(out, what)
     if a.ndim != 2 or a.shape[0] != n or a.shape[1] > max_len:
         longer = a.ndim == 2 and a.shape[0] == n
         raise CheckFailed(f"{what} returned an array of shape {a.shape}, expected ids of shape (N, L) = ({n}, L) with "
                           f"L ≤ max_len = {max_len}: one row of at most max_len generated ids per image",
                           mistake=TOO_LONG if longer else None)
+    if end is not None and a.size:
+        a[np.cumsum(np.cumsum(a == end, axis=1), axis=1) > 1] = 0  # after the first `end`
     if a.size and (not np.isfinite(a).all() or (a != np.round(a)).any()):
         raise CheckFailed(f"{what} returned values that are not whole numbers: expected ids (a LongTensor)")
     if a.size and (a.min() < 0 or a.max() >= vocab_size):

@@ -121,7 +121,8 @@ def trained_captioner(sub, ref):
     m = cfg["n_controls"]
 
     def captions(trained, images, **extra):
-        return words_of(generated_ids(sub, trained, images, cfg["max_len"], len(VOCAB), what=what, cut=True, **extra))
+        return words_of(generated_ids(sub, trained, images, cfg["max_len"], len(VOCAB), what=what, cut=True, end=END,
+                                      **extra))
 
     def make():
         ids = encode([s.caption for s in train_scenes], cfg["max_words"])
@@ -253,7 +254,7 @@ def captioner_forward_shapes(sub, ref):
 def generate_untrained(sub, vocab_size, n, max_len, seed):
     what = f"build_captioner({vocab_size}) (before training)"
     return generated_ids(sub, untrained_captioner(vocab_size), images_of(n, seed), max_len, vocab_size, what=what,
-                         untrained=True)
+                         untrained=True, end=END)
 
 
 @check("week6.captioner", points=1)
@@ -266,7 +267,7 @@ def captioner_generate_shapes(sub, ref):
 def assert_greedy(sub, trained, images, cfg, vocab_size, what, untrained=False):
     """generate's ids are, at every position up to the first <end>, an argmax of forward's logits given
     the image and <start> followed by the ids generated before (within greedy_rtol of the largest logit)."""
-    ids = generated_ids(sub, trained, images, cfg["max_len"], vocab_size, what=what, untrained=untrained)
+    ids = generated_ids(sub, trained, images, cfg["max_len"], vocab_size, what=what, untrained=untrained, end=END)
     if ids.shape[1] and (ids[:, 0] == START).all():
         ids = ids[:, 1:]
     if ids.shape[1] == 0:

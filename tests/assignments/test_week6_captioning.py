@@ -168,6 +168,15 @@ def test_generated_ids_pass_whatever_their_container():
         assert got.dtype == np.int64 and got.tolist() == rows
 
 
+def test_what_a_row_holds_after_its_end_is_not_judged():
+    """Do ids after a row's first <end> (a -1 fill, NaN, ids outside the vocabulary) pass, reading as <pad>?"""
+    rows = np.array([[4, 3, -1, -1], [3, np.nan, 99, 2.5], [4, 5, 6, 3], [4, 4, 4, 4], [5, 3, 3, 3]])
+    got = generated(lambda images, max_len: rows, end=3)
+    assert got.tolist() == [[4, 3, 0, 0], [3, 0, 0, 0], [4, 5, 6, 3], [4, 4, 4, 4], [5, 3, 0, 0]]
+    with pytest.raises(CheckFailed, match="not whole numbers"):  # without an end id every entry is judged
+        generated(lambda images, max_len: rows)
+
+
 def test_generated_rows_longer_than_max_len_fail_unless_quality_cuts_them():
     """Does generate returning more than max_len ids fail with the mistake named, and the quality run read the first max_len?"""
     import torch
