@@ -144,13 +144,15 @@ show_scenes(train_images[:12], [two_lines(s.caption) for s in train_scenes[:12]]
 
 example = next(s for s in train_scenes  # two things that differ in colour and in shape
                if len(s.things) == 2 and len({t.colour for t in s.things}) == len({t.shape for t in s.things}) == 2)
-print("a scene of two things:", ", ".join(f"{t.colour} {t.shape} at (x={t.x:.0f}, y={t.y:.0f})" for t in example.things))
+print("a scene of two things:",
+      ", ".join(f"{t.colour} {t.shape} at (x={t.x:.0f}, y={t.y:.0f})" for t in example.things))
 print("its references:", " | ".join(example.references))
 words = example.caption.split()
 rel = " ".join(words[3:-3])
 other = next(c for c in scenes.COLOURS if c not in (words[1], words[-2]))
 for said in (example.caption, example.references[1], " ".join(["a", other, *words[2:]]),
-             example.caption.replace(rel, scenes.CONVERSE[rel]), " ".join(words[:3]), example.caption.replace(rel, "next to")):
+             example.caption.replace(rel, scenes.CONVERSE[rel]), " ".join(words[:3]),
+             example.caption.replace(rel, "next to")):
     wrong = sorted(scenes.mistakes(said, example))
     print(f"  {said!r:46} {'true' if not wrong else 'wrong: ' + ', '.join(wrong)}")
 
@@ -204,7 +206,7 @@ with demo("your vocabulary"):
     ax2.imshow(encoded, cmap="tab20", vmin=0, vmax=19, aspect="auto")
     for (i, j), token in np.ndenumerate(encoded):
         word = vocab[int(token)] if 0 <= int(token) < len(vocab) else "?"
-        ax2.text(j, i, f"{int(token)}\n{word.replace('<', '').replace('>', '')}", ha="center", va="center", fontsize=6.5)
+        ax2.text(j, i, f"{int(token)}\n{word.strip('<>')}", ha="center", va="center", fontsize=6.5)
     ax2.set(xlabel="position", ylabel="caption", title="The first training captions encoded (one row each)")
     fig.tight_layout()
     plt.show()
@@ -219,7 +221,8 @@ with demo("your vocabulary"):
 # wording appears in the references. For $n = 1, \dots, 4$ it computes a precision over the
 # whole corpus,
 #
-# $$p_n = \frac{\sum_\text{hypotheses} \sum_{g \,\in\, n\text{-grams of the hypothesis}} \min\big(\text{count}(g),\; \max_\text{reference} \text{count}_\text{ref}(g)\big)}
+# $$p_n = \frac{\sum_\text{hypotheses} \sum_{g \,\in\, n\text{-grams of the hypothesis}}
+#                \min\big(\text{count}(g),\; \max_\text{reference} \text{count}_\text{ref}(g)\big)}
 #              {\sum_\text{hypotheses} \max\big(1,\ \text{number of } n\text{-grams of the hypothesis}\big)},$$
 #
 # and combines them with a **brevity penalty**:
@@ -281,14 +284,15 @@ def nltk_bleu(references, hypotheses):
 
 
 with demo("your BLEU"):
-    print(f"{'':43} {'by hand':>8} {'yours':>8} {'nltk':>8}")
+    rows = []
     for what, refs, hyps, by_hand in BLEU_EXAMPLES:
         if refs is None:
-            print(f"{what:43} {by_hand:8.4f}")
+            rows.append(f"{what:43} {by_hand:8.4f}")
             continue
         refs = [[r.split() for r in rs] for rs in refs]
         hyps = [h.split() for h in hyps]
-        print(f"{what:43} {by_hand:8.4f} {float(bleu.corpus_bleu(refs, hyps)):8.4f} {nltk_bleu(refs, hyps):8.4f}")
+        rows.append(f"{what:43} {by_hand:8.4f} {float(bleu.corpus_bleu(refs, hyps)):8.4f} {nltk_bleu(refs, hyps):8.4f}")
+    print(f"{'':43} {'by hand':>8} {'yours':>8} {'nltk':>8}", *rows, sep="\n")
 
     # The brevity penalty: the first k words of the canonical caption, against it.
     ks = np.arange(1, 9)
@@ -343,7 +347,8 @@ with demo("your captioner's shapes"):
     words[:, 0] = 2  # <start>
     with torch.no_grad():
         logits = model(images, words)
-        print(f"forward(images {tuple(images.shape)}, captions_in {tuple(words.shape)}) -> logits {tuple(logits.shape)}")
+        print(f"forward(images {tuple(images.shape)}, captions_in {tuple(words.shape)}) -> "
+              f"logits {tuple(logits.shape)}")
         later = words.clone()
         later[:, 5:] = torch.randint(4, V, (16, 4), generator=torch.Generator().manual_seed(1))
         changed = (model(images, later) - logits).abs().amax(dim=(0, 2))
@@ -477,7 +482,8 @@ else:
     with demo("your captioner's captions"):
         written = caption(captioner, test_images)
         n = 18
-        show_scenes(test_images[:n], [two_lines(s.caption) for s in test_scenes[:n]], [two_lines(c) for c in written[:n]],
+        show_scenes(test_images[:n], [two_lines(s.caption) for s in test_scenes[:n]],
+                    [two_lines(c) for c in written[:n]],
                     ["tab:green" if scenes.is_true(c, s) else "tab:red" for s, c in zip(test_scenes[:n], written)],
                     suptitle="Held-out scenes: the canonical caption above, your captioner's below "
                              "(green: true of the scene, red: not)")
@@ -493,15 +499,18 @@ else:
 # %%
 def said_and_true(caption, scene):
     """For a caption that parses and names as many things as the scene holds, pairs ((colour said, colour
-    true), (shape said, shape true)) per thing, matching things in the order that fits best (as
-    scenes.mistakes does); [] otherwise."""
+    true), (shape said, shape true)) per thing, the things read in the order that fits best; [] otherwise."""
     parsed = scenes.parse(caption)
     if parsed is None or len(parsed[0]) != len(scene.things):
         return []
-    said = parsed[0]
+    said, rel = parsed
     orders = [scene.things] if len(said) == 1 else [scene.things, scene.things[::-1]]
-    best = min(orders, key=lambda things: len(scenes.mistakes(caption, scenes.Scene(tuple(things))))
-               + sum(c != t.colour or s != t.shape for (c, s), t in zip(said, things)))
+
+    def wrong(things):  # the attributes this reading gets wrong
+        return (sum((c != t.colour) + (s != t.shape) for (c, s), t in zip(said, things))
+                + (rel is not None and scenes.relation(*things) != rel))
+
+    best = min(orders, key=wrong)
     return [((c, t.colour), (s, t.shape)) for (c, s), t in zip(said, best)]
 
 
@@ -519,7 +528,8 @@ if written is not None:
     x = np.arange(len(scenes.MISTAKES))
     for offset, k in ((-0.2, 1), (0.2, 2)):
         values = [rates[k][m] for m in scenes.MISTAKES]
-        bars = axes[0].bar(x + offset, values, width=0.4, label=f"scenes of {k} thing{'s' * (k > 1)} ({len(by_count[k])})")
+        bars = axes[0].bar(x + offset, values, width=0.4,
+                           label=f"scenes of {k} thing{'s' * (k > 1)} ({len(by_count[k])})")
         axes[0].bar_label(bars, [f"{v:.0%}" for v in values], fontsize=7)
     axes[0].set_xticks(x, scenes.MISTAKES)
     axes[0].set(ylabel="share of the captions", title="How often each mistake happens")
@@ -567,7 +577,8 @@ if written is not None:
             bars = ax.bar(x + (k - 1) * 0.27, np.nan_to_num(values), width=0.27, label=name)
             ax.bar_label(bars, [f"{v:.2f}" for v in values], fontsize=7)
         ax.set_xticks(x, ["exact caption", "truthful", "corpus BLEU-4 (yours)"])
-        ax.set(ylim=(0, 1.12), ylabel="on 500 held-out scenes", title="Your captioner against captions that ignore the image")
+        ax.set(ylim=(0, 1.12), ylabel="on 500 held-out scenes",
+               title="Your captioner against captions that ignore the image")
         ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
         fig.tight_layout()
         plt.show()
