@@ -66,9 +66,10 @@ def exercise_points(week: Week) -> dict[str, float]:
     return points
 
 
-def _autograde_source(exercise: str, module: str) -> str:
+def _autograde_source(exercise: str, module: str | None) -> str:
+    files = f"your {module}.py" if module else "your module files"  # an exercise without a stub of its own
     return "\n".join([
-        f"# Autograder for {exercise}: runs the checks on your {module}.py in a separate process.",
+        f"# Autograder for {exercise}: runs the checks on {files} in a separate process.",
         "from grader.notebook import grade_exercise",
         f'points = grade_exercise("{exercise}")',
         HIDDEN_BEGIN,
@@ -146,7 +147,7 @@ def build_notebook(week: Week | str):
             if arg in seen:
                 raise NotebookError(f"[autograde] {arg} appears twice")
             seen.append(arg)
-            cell = nbformat.v4.new_code_cell(_autograde_source(arg, modules.get(arg, "module")), id=grade_id_of(arg))
+            cell = nbformat.v4.new_code_cell(_autograde_source(arg, modules.get(arg)), id=grade_id_of(arg))
             cell.metadata["nbgrader"] = {"grade": True, "solution": False, "locked": True, "points": points[arg],
                                          "grade_id": grade_id_of(arg), "schema_version": 3}
             nb.cells.append(cell)
