@@ -1,4 +1,4 @@
-"""Weeks 4 and 5 through nbgrader (slow: the autograde trains their networks): init, generate,
+"""Weeks 4 to 6 through nbgrader (slow: the autograde trains their networks): init, generate,
 release, two students fetch and submit (the reference's modules, the untouched release),
 collect, `dlgrade nbgrader autograde`, and the gradebook's scores per grade cell."""
 
@@ -9,7 +9,7 @@ pytest.importorskip("nbgrader")
 from nbgrader_helpers import ROOT, dlgrade, fetch_and_submit, nbgrader  # noqa: E402
 
 # week, its short id, its points and its exercises (one grade cell each)
-WEEKS = [("week4_autoencoders", "week4", 48, 8), ("week5_rnn", "week5", 57, 10)]
+WEEKS = [("week4_autoencoders", "week4", 48, 8), ("week5_rnn", "week5", 57, 10), ("week6_captioning", "week6", 28, 4)]
 
 
 @pytest.mark.slow
