@@ -2,7 +2,8 @@
 
 Fast tests: the scenes and the truth of captions about them; the grader's caption loss; how generated
 ids are read back (any container, a leading <start>, rows cut to max_len where quality is judged, clear
-messages otherwise); the greedy check against a decoder that samples; the feedback of the quality
+messages otherwise); the greedy check against a decoder that samples; a training run that fails
+costing quality only; the feedback of the quality
 checks (what goes wrong in the captions, an image-blind model, controls that reach a threshold); the
 week's data module in the student kit and in notebooks. Slow: the full recipe passes the reference
 and fails the weak models the rubric names. (That the reference scores full marks, the blank template
@@ -243,6 +244,30 @@ def test_a_decoder_that_samples_is_not_greedy():
         checks.assert_greedy(session_of(lambda v: Wordy(v, sample=True)), model, images, cfg, len(checks.VOCAB),
                              "sampling", untrained=True)
     assert e.value.mistake == checks.NOT_GREEDY and "forward's logits are highest for id" in str(e.value)
+
+
+NAN_IN_TRAINING = """
+class NaNInTraining(Captioner):
+    def forward(self, images, captions_in):
+        logits = super().forward(images, captions_in)
+        return logits * float("nan") if self.training else logits
+
+
+def build_captioner(vocab_size):
+    return NaNInTraining(vocab_size)
+"""
+
+
+def test_a_training_run_that_fails_costs_quality_only(grade, tmp_path):
+    """Does a captioner whose training loss is NaN lose week6.quality, saying so, and keep week6.captioner
+    (its greedy decoding judged on the network as built)?"""
+    from conftest import patched_reference
+
+    folder = patched_reference(week, tmp_path / WEEK, {"captioning": NAN_IN_TRAINING})
+    report = grade(WEEK, folder, only={"week6.captioner", "week6.quality"})
+    assert {e.id: e.score for e in report.exercises()} == {"week6.captioner": 5, "week6.quality": 0}
+    assert all("training loss of build_captioner became nan" in r.output for r in report.results
+               if r.id == "week6.quality")
 
 
 # --- the quality checks' feedback ---------------------------------------------------------------------
