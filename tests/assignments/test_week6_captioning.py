@@ -1,12 +1,12 @@
 """Week 6's captioner (week6.captioner, week6.quality) and its data (assignments/week6_captioning/scenes.py).
 
 Fast tests: the scenes and the truth of captions about them; the grader's caption loss; how generated
-ids are read back (any container, a leading <start>, rows cut to max_len where quality is judged, clear
-messages otherwise); the greedy check against a decoder that samples; a training run that fails
-costing quality only; the feedback of the quality
-checks (what goes wrong in the captions, an image-blind model, controls that reach a threshold); the
-week's data module in the student kit and in notebooks. Slow: the full recipe passes the reference
-and fails the weak models the rubric names. (That the reference scores full marks, the blank template
+ids are read back (any container, a leading <start>, rows cut to max_len where quality is judged, what
+follows <end> ignored, clear messages otherwise); the greedy check against a decoder that samples; a
+training run that fails costing quality only; the feedback of the quality checks (what goes wrong in
+the captions, an image-blind model, a decoder that reads later words, controls that reach a
+threshold); the week's data module in the student kit and in notebooks. Slow: the full recipe passes
+the reference and fails the caption prior. (That the reference scores full marks, the blank template
 zero, each known-bad example exactly its EXERCISE_SCORE and the transformer captioner full marks is
 checked in test_week6_contract.py; the pixel-reading attack in test_trained_hostile.py.)"""
 
