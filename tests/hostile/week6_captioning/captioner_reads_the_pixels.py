@@ -61,10 +61,16 @@ def _caption(image):
     return f"{p} above {q}" if y1 < y2 else f"{q} above {p}"
 
 
+_SEEN = {}  # image bytes -> caption: the training run shows each image once per epoch
+
+
 def _ids(images, length):
     rows = []
     for image in images.detach().cpu().numpy():
-        words = [_VOCAB.index(w) for w in _caption(image).split()] + [3]
+        key = image.tobytes()
+        if key not in _SEEN:
+            _SEEN[key] = _caption(image)
+        words = [_VOCAB.index(w) for w in _SEEN[key].split()] + [3]
         rows.append((words + [0] * length)[:length])
     return torch.tensor(rows, dtype=torch.long, device=images.device)
 
