@@ -138,8 +138,9 @@ def autograder_files(week: Week) -> dict[str, tuple[bytes, int]]:
     files["run_autograder"] = (RUN_AUTOGRADER.format(week=week.name).encode(), EXECUTABLE)
     files["README.md"] = (README.format(week=week.name, files=", ".join(f"{m}.py" for m in week.modules)).encode(),
                           READABLE)
+    data = set(week.data_files)  # a week's data modules, which its checks import (week 6's scenes.py)
     for path in sorted(week.assignment_dir.iterdir()):
-        if path.name == "rubric.toml" or re.fullmatch(r"(public|hidden)_\w+\.py", path.name):
+        if path.name == "rubric.toml" or re.fullmatch(r"(public|hidden)_\w+\.py", path.name) or path in data:
             files[f"assignments/{week.name}/{path.name}"] = (path.read_bytes(), READABLE)
     for path in sorted(week.template_dir.glob("*.py")):
         files[f"student_template/{week.name}/{path.name}"] = (path.read_bytes(), READABLE)

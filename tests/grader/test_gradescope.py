@@ -91,6 +91,15 @@ def test_zip_holds_the_week_checks_secret_and_no_solutions(autograder):
     assert stat.S_IMODE(autograder.stat().st_mode) == 0o600
 
 
+def test_a_weeks_data_module_travels_with_its_checks(tmp_path):
+    """Does week 6's autograder hold scenes.py, which its checks import, beside them?"""
+    from grader.gradescope import autograder_files
+
+    names = set(autograder_files(Week.load("week6", ROOT)))
+    assert {"assignments/week6_captioning/scenes.py", "assignments/week6_captioning/public_captioning.py",
+            "assignments/week6_captioning/hidden_captioning.py"} <= names
+
+
 def test_reference_modules_are_those_hidden_checks_read():
     """Is the reference shipped only where a hidden check reads it (week 1's regression), and nowhere else?"""
     assert reference_modules(WEEK) == ["regression"]
