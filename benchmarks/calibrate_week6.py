@@ -28,7 +28,6 @@ import time
 import tomllib
 from pathlib import Path
 
-import numpy as np
 import torch
 from torch import nn
 
