@@ -3,7 +3,7 @@ reaches <end> comes back one id longer than max_len allows."""
 MODULE = "captioning"
 EXERCISE = "week6.captioner"
 HINT = "expected ids of shape (N, L)"
-EXERCISE_SCORE = 3
+EXERCISE_SCORE = 4
 
 
 class OneTooMany(Captioner):
