@@ -185,15 +185,20 @@ def negative_elbo(model, xb, generator):
     return reconstruction + kl
 
 
-def _sequence_logits(model, ids):
-    """``model(ids)`` for ids (N, T), checked to be logits of shape (N, T, V)."""
+def _per_position(logits, ids, said: str):
+    """`logits` checked to be a tensor (N, T, V) for the ids (N, T) the model read; `said` begins the
+    message otherwise ("the model maps ids of shape (2, 5) to")."""
     torch = _torch()
-    logits = model(ids)
     if not isinstance(logits, torch.Tensor) or logits.dim() != 3 or tuple(logits.shape[:2]) != tuple(ids.shape):
         shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else _what(logits)
-        raise ValueError(f"the model maps ids of shape {tuple(ids.shape)} to {shape}, expected logits of shape "
-                         f"(N, T, V) = ({ids.shape[0]}, {ids.shape[1]}, V)")
+        raise ValueError(f"{said} {shape}, expected logits of shape (N, T, V) = ({ids.shape[0]}, "
+                         f"{ids.shape[1]}, V)")
     return logits
+
+
+def _sequence_logits(model, ids):
+    """``model(ids)`` for ids (N, T), checked to be logits of shape (N, T, V)."""
+    return _per_position(model(ids), ids, f"the model maps ids of shape {tuple(ids.shape)} to")
 
 
 def next_token_loss(model, xb):
@@ -215,13 +220,8 @@ def caption_loss(model, images, ids):
 
 def _caption_logits(model, images, captions_in):
     """``model(images, captions_in)`` checked to be logits of shape (N, T, V)."""
-    torch = _torch()
-    logits = model(images, captions_in)
-    if not isinstance(logits, torch.Tensor) or logits.dim() != 3 or tuple(logits.shape[:2]) != tuple(captions_in.shape):
-        shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else _what(logits)
-        raise ValueError(f"forward(images, captions_in) with captions_in of shape {tuple(captions_in.shape)} returned "
-                         f"{shape}, expected logits of shape (N, T, V) = ({captions_in.shape[0]}, {captions_in.shape[1]}, V)")
-    return logits
+    return _per_position(model(images, captions_in), captions_in,
+                         f"forward(images, captions_in) with captions_in of shape {tuple(captions_in.shape)} returned")
 
 
 def caption_logits(model, images, captions_in, device="cpu"):

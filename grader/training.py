@@ -21,6 +21,7 @@ of any of the model's methods.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -290,25 +291,26 @@ def evaluate(sub, trained: Trained, X_eval, *, method: str = "forward", batch_si
     what = what or trained.builder.split(".")[-1]
     r = trained.recipe
     X_eval = _inputs(X_eval, r)
-    sub.restart()
-    try:
-        model = _loaded(sub, trained, params, untrained, what, timeout)
+    with _fresh_model(sub, trained, params, untrained, what, timeout) as model:
         when = "before training" if untrained else "after training"
         return _runtime(sub, "predict", model, r.kind, X_eval, method, batch_size, trained.device,
                         what=f"{what} {when}", timeout=timeout)
+
+
+@contextmanager
+def _fresh_model(sub, trained: Trained, params, untrained: bool, what: str, timeout: float):
+    """A handle to the model rebuilt by the student's builder in a fresh worker, the trained parameters
+    (or `params`) and buffers loaded unless `untrained`; the worker is discarded afterwards."""
+    r = trained.recipe
+    sub.restart()
+    try:
+        model = _build(sub, trained.builder, trained.args, trained.kwargs, r, trained.device, what, timeout)
+        if not untrained:
+            _runtime(sub, "load", model, r.kind, trained.params if params is None else params, trained.buffers,
+                     what=f"loading the trained parameters into {what}", timeout=timeout)
+        yield model
     finally:
         sub.restart()
-
-
-def _loaded(sub, trained: Trained, params, untrained: bool, what: str, timeout: float):
-    """The model rebuilt by the student's builder in the current worker, the trained parameters
-    (or `params`) and buffers loaded unless `untrained`: a handle to it."""
-    r = trained.recipe
-    model = _build(sub, trained.builder, trained.args, trained.kwargs, r, trained.device, what, timeout)
-    if not untrained:
-        _runtime(sub, "load", model, r.kind, trained.params if params is None else params, trained.buffers,
-                 what=f"loading the trained parameters into {what}", timeout=timeout)
-    return model
 
 
 def controls(sub, trained: Trained, X_eval, *, method: str = "forward", batch_size: int = 256,
@@ -551,9 +553,7 @@ def prefix_logits(sub, trained: Trained, ids, lengths, *, what: str, timeout: fl
     if not lengths or lengths != sorted(set(lengths)) or not 1 <= lengths[0] <= lengths[-1] <= T:
         raise ValueError(f"lengths must increase within 1..{T}")
     deadline = CLOCK() + timeout
-    sub.restart()
-    try:
-        model = _loaded(sub, trained, params, untrained, what, timeout)
+    with _fresh_model(sub, trained, params, untrained, what, timeout) as model:
         rows = []
         for L in lengths:
             left = deadline - CLOCK()
@@ -563,11 +563,9 @@ def prefix_logits(sub, trained: Trained, ids, lengths, *, what: str, timeout: fl
                            what=f"{what} on prefixes of {L} ids", timeout=left)
             rows.append(_leading(_finite(out, f"the logits of {what} after {L} ids"), (n,), 2,
                                  f"the logits of {what} at the last position of {n} prefixes of {L} ids"))
-        if len({r.shape[1] for r in rows}) != 1:
-            raise CheckFailed(f"{what} gives a different number of logits for prefixes of different lengths")
-        return np.stack(rows, axis=1)
-    finally:
-        sub.restart()
+    if len({r.shape[1] for r in rows}) != 1:
+        raise CheckFailed(f"{what} gives a different number of logits for prefixes of different lengths")
+    return np.stack(rows, axis=1)
 
 
 def next_token_logits(sub, trained: Trained, ids, *, first: int, what: str, **kwargs) -> np.ndarray:
@@ -638,14 +636,10 @@ def generated_ids(sub, trained: Trained, images, max_len: int, vocab_size: int, 
     `end` is not judged (it reads as 0)."""
     images = _inputs(images, trained.recipe)
     n = len(images)
-    sub.restart()
-    try:
-        model = _loaded(sub, trained, params, untrained, what, timeout)
+    with _fresh_model(sub, trained, params, untrained, what, timeout) as model:
         when = "before training" if untrained else "after training"
         outs = _runtime(sub, "generate", model, images, int(max_len), batch_size, trained.device,
                         what=f"{what}.generate {when}", timeout=timeout)
-    finally:
-        sub.restart()
     if not isinstance(outs, list) or len(outs) != -(-n // batch_size):
         raise CheckFailed(f"{what}.generate: its outputs could not be read back")
     rows, start = [], 0
@@ -685,12 +679,8 @@ def caption_logits(sub, trained: Trained, images, captions_in, *, what: str, tim
     that holds the trained parameters (nothing loaded when `untrained`), in evaluation mode."""
     images = _inputs(images, trained.recipe)
     captions_in = np.ascontiguousarray(np.asarray(captions_in, dtype=np.int64))
-    sub.restart()
-    try:
-        model = _loaded(sub, trained, None, untrained, what, timeout)
+    with _fresh_model(sub, trained, None, untrained, what, timeout) as model:
         out = _runtime(sub, "caption_logits", model, images, captions_in, trained.device,
                        what=f"{what}'s forward(images, captions_in)", timeout=timeout)
-    finally:
-        sub.restart()
     return _leading(_finite(out, f"the logits of {what}"), captions_in.shape, 3,
                     f"the logits of {what}'s forward(images, captions_in) for captions_in of shape {captions_in.shape}")
