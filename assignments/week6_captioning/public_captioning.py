@@ -16,7 +16,6 @@ parameter array shuffled, must both miss the thresholds.
 """
 
 import functools
-import warnings
 
 import numpy as np
 
@@ -25,6 +24,7 @@ from grader.registry import CheckFailed, check, load_rubric
 from grader.training import Recipe, Trained, caption_logits, generated_ids, once, scrambled_parameters, train
 
 from . import scenes
+from .public_bleu import nltk_bleu
 
 RUBRIC = load_rubric(__file__)
 BUILDER = "captioning.build_captioner"
@@ -70,13 +70,17 @@ def encode(captions, max_words):
     return ids
 
 
+def without_start(ids) -> np.ndarray:
+    """Generated ids (N, L) without their first column when every row starts with <start>."""
+    ids = np.asarray(ids)
+    return ids[:, 1:] if ids.shape[1] and (ids[:, 0] == START).all() else ids
+
+
 def words_of(ids) -> list[str]:
     """Generated ids (N, L) as captions: a leading <start> column left out, each row read up to its
     first <end>, the special tokens dropped."""
-    ids = np.asarray(ids)
-    if ids.shape[1] and (ids[:, 0] == START).all():
-        ids = ids[:, 1:]
     out = []
+    ids = without_start(ids)
     for row in ids:
         row = list(row)
         row = row[:row.index(END)] if END in row else row
@@ -95,11 +99,7 @@ def untrained_captioner(vocab_size) -> Trained:
 
 def corpus_bleu(captions, drawn) -> float:
     """nltk's corpus BLEU-4 of captions against each scene's true captions (no smoothing)."""
-    from nltk.translate.bleu_score import corpus_bleu as nltk_bleu
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # "0 counts of n-gram overlaps": the score is then 0, as meant
-        return float(nltk_bleu([[r.split() for r in s.references] for s in drawn], [c.split() for c in captions]))
+    return nltk_bleu([[r.split() for r in s.references] for s in drawn], [c.split() for c in captions])
 
 
 def judged(captions, drawn) -> dict:
@@ -268,10 +268,8 @@ def assert_greedy(sub, trained, images, cfg, vocab_size, what, untrained=False):
     """generate's ids are, at every position up to the first <end>, an argmax of forward's logits given
     the image and <start> followed by the ids generated before (within greedy_rtol of the largest logit).
     Rows longer than max_len are cut to it: their length is the shape checks' to judge."""
-    ids = generated_ids(sub, trained, images, cfg["max_len"], vocab_size, what=what, untrained=untrained, cut=True,
-                        end=END)
-    if ids.shape[1] and (ids[:, 0] == START).all():
-        ids = ids[:, 1:]
+    ids = without_start(generated_ids(sub, trained, images, cfg["max_len"], vocab_size, what=what,
+                                      untrained=untrained, cut=True, end=END))
     if ids.shape[1] == 0:
         raise CheckFailed(f"{what}.generate returned no ids: it must write at least one word (or <end>)")
     captions_in = np.concatenate([np.full((len(ids), 1), START), ids[:, :-1]], axis=1)

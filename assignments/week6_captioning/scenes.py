@@ -29,6 +29,7 @@ anyone may draw scenes of their own from other seeds.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 
@@ -73,22 +74,17 @@ class Scene:
     @property
     def caption(self) -> str:
         """The canonical caption: the left (or upper) thing first."""
-        if len(self.things) == 1:
-            return self.things[0].phrase
-        a, b = self.things
-        if relation(a, b) in ("right of", "below"):
-            a, b = b, a
-        return f"{a.phrase} {relation(a, b)} {b.phrase}"
+        return self.references[0]
 
     @property
     def references(self) -> tuple[str, ...]:
-        """Every true caption of the scene, the canonical one first."""
+        """Every true caption of the scene, the canonical one (the left or upper thing first) first."""
         if len(self.things) == 1:
-            return (self.caption,)
+            return (self.things[0].phrase,)
         a, b = self.things
         if relation(a, b) in ("right of", "below"):
             a, b = b, a
-        return (self.caption, f"{b.phrase} {relation(b, a)} {a.phrase}")
+        return (f"{a.phrase} {relation(a, b)} {b.phrase}", f"{b.phrase} {relation(b, a)} {a.phrase}")
 
 
 # ------------------------------------------------------------------------------- drawing
@@ -111,8 +107,16 @@ def _place(rng: np.random.Generator, count: int, size: int) -> list[tuple[float,
             return out
 
 
+@functools.lru_cache(maxsize=4)
+def _centres(size: int) -> np.ndarray:
+    """The pixel centres of a size × size image: (y, x) grids, read-only."""
+    grid = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
+    grid.setflags(write=False)
+    return grid
+
+
 def _mask(shape: str, x: float, y: float, r: float, size: int) -> np.ndarray:
-    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
+    yy, xx = _centres(size)
     dx, dy = xx - x, yy - y
     if shape == "circle":
         return dx**2 + dy**2 <= r**2
