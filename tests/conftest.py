@@ -155,6 +155,15 @@ def patched_reference(week: Week, folder: Path, modules: dict) -> Path:
     return folder
 
 
+def reference_with(week: Week, folder: Path, source: Path, modules) -> Path:
+    """A copy of `week`'s reference in `folder` whose `modules` (names without ".py") are the files of
+    the folder `source` (another correct submission's), so that only those are graded as its."""
+    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for module in modules:
+        shutil.copy(source / f"{module}.py", folder / f"{module}.py")
+    return folder
+
+
 def pasted(text: str) -> str:
     """A hostile patch's text as the student submitted it: the line that starts with
     `SHIPPED_DIGITS` replaced by the copy of the digits in tests/hostile/shipped_digits.txt."""

@@ -13,7 +13,7 @@ import numpy as np
 from grader.course import Week
 from grader.scoring import PASSED
 
-from conftest import ROOT, check_module, shutil
+from conftest import ROOT, check_module, reference_with
 
 WEEK = "week4_autoencoders"
 UNPOOL = {"week4.conv_transpose", "week4.max_unpool"}
@@ -41,9 +41,7 @@ def test_float32_loops_alternative_scores_full_marks(grade, tmp_path):
     out, _ = namespace["conv_transpose2d_forward"](rng.normal(size=(1, 2, 3, 3)), rng.normal(size=(2, 3, 2, 2)),
                                                     rng.normal(size=3), stride=2, padding=1)
     assert out.dtype == np.float32
-    folder = tmp_path / WEEK
-    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(alternative, folder / "unpool.py")
+    folder = reference_with(week, tmp_path / WEEK, alternative.parent, ("unpool",))
     report = grade(WEEK, folder, only=UNPOOL)
     assert failures(report) == [] and report.score == report.max_score
 

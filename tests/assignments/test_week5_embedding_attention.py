@@ -15,7 +15,7 @@ from grader.cli import known_bad_meta
 from grader.course import Week
 from grader.scoring import NOT_IMPLEMENTED, PASSED
 
-from conftest import ROOT, check_module, known_bad_patches, patched_reference, shutil
+from conftest import ROOT, check_module, known_bad_patches, patched_reference, reference_with
 
 WEEK = "week5_rnn"
 MINE = {"week5.embedding", "week5.temporal_softmax", "week5.attention"}
@@ -65,10 +65,7 @@ def test_float32_alternative_scores_full_marks(grade, tmp_path):
                                                        np.ones((2, 3), bool))
     att, _ = namespace["attention_forward"](*(rng.normal(size=(1, 3, 2)) for _ in range(3)), causal=True)
     assert out.dtype == dlogits.dtype == att.dtype == np.float32 and isinstance(loss, np.float32)
-    folder = tmp_path / WEEK
-    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for module in ("embedding", "attention"):
-        shutil.copy(ALTERNATIVE / f"{module}.py", folder / f"{module}.py")
+    folder = reference_with(week, tmp_path / WEEK, ALTERNATIVE, ("embedding", "attention"))
     report = grade(WEEK, folder, only=MINE)
     assert failures(report) == [] and report.score == report.max_score
 

@@ -9,7 +9,6 @@ gradient of the early steps fails although the last-step-only checks pass; clipp
 threshold changes nothing, and rescaling every time fails.
 """
 
-import shutil
 import textwrap
 
 import numpy as np
@@ -19,7 +18,7 @@ from grader.cli import known_bad_meta
 from grader.course import Week
 from grader.scoring import NOT_IMPLEMENTED, PASSED
 
-from conftest import ROOT, check_module, known_bad_patches
+from conftest import ROOT, check_module, known_bad_patches, reference_with
 
 WEEK = "week5_rnn"
 week = Week.load(WEEK, ROOT)
@@ -67,10 +66,7 @@ def test_float32_alternative_scores_full_marks(grade, tmp_path):
                                          rng.normal(size=(4, 20)), rng.normal(size=(5, 20)), rng.normal(size=20))
     assert h.dtype == np.float32
     assert {g.dtype for g in namespace["lstm_backward"](rng.normal(size=h.shape), cache)} == {np.dtype(np.float32)}
-    folder = tmp_path / WEEK
-    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for module in ("rnn.py", "lstm.py"):
-        shutil.copy(alternative / module, folder / module)
+    folder = reference_with(week, tmp_path / WEEK, alternative, ("rnn", "lstm"))
     report = grade(WEEK, folder, only=MINE)
     assert failures(report) == [] and report.score == report.max_score
 

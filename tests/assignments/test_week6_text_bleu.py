@@ -25,7 +25,7 @@ from grader.course import Week
 from grader.registry import load_checks
 from grader.scoring import PASSED
 
-from conftest import ROOT, check_module, known_bad_patches, patched_reference, shutil
+from conftest import ROOT, check_module, known_bad_patches, patched_reference, reference_with
 
 WEEK = "week6_captioning"
 MINE = {"week6.vocab", "week6.bleu"}
@@ -291,10 +291,7 @@ def test_the_alternative_scores_full_marks_and_is_written_another_way(grade, tmp
     assert type(namespace["build_vocab"](["a b b"], 1)[-1]) is np.str_
     assert namespace["encode_captions"](["a"], ["<pad>", "<unk>", "<start>", "<end>", "a"], 2).dtype == np.int32
     assert type(namespace["corpus_bleu"]([[["a", "b", "c", "d"]]], [["a", "b", "c", "d"]])) is np.float64
-    folder = tmp_path / WEEK
-    shutil.copytree(week.solution_dir, folder, ignore=shutil.ignore_patterns("__pycache__"))
-    for module in ("text", "bleu"):
-        shutil.copy(ALTERNATIVE / f"{module}.py", folder / f"{module}.py")
+    folder = reference_with(week, tmp_path / WEEK, ALTERNATIVE, ("text", "bleu"))
     report = grade(WEEK, folder, only=MINE)
     assert failures(report) == [] and report.score == report.max_score
 
