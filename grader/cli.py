@@ -2,6 +2,7 @@
 
     dlgrade grade WEEK SUBMISSION [--json PATH] [--markdown PATH] [--device auto|cpu|cuda]
     dlgrade grade-all WEEK SUBMISSIONS_DIR --out RESULTS_DIR [--jobs N] [--student NAME ...] [--force]
+                      [--executor local|ray] [--ray-address ADDRESS]
     dlgrade check WEEK [SUBMISSION]
     dlgrade template [--check]
     dlgrade kit OUT [WEEK ...]
@@ -11,7 +12,7 @@
     dlgrade nbgrader autograde WEEK [--nbgrader-course COURSE_DIR]
 
 A SUBMISSION is a folder holding the week's module files, a folder holding the week's
-folder, or a .zip: read like one entry of grade-all (`grader.batch.submission_at`).
+folder, or a .zip: read like one entry of grade-all (`grader.discovery.submission_at`).
 
 Exit status: 0 whenever grading completed, whatever the score; 2 when the grader
 could not run (bad arguments, an unreadable folder, a broken course) or, for grade and
@@ -24,7 +25,6 @@ from __future__ import annotations
 import argparse
 import math
 import numbers
-import os
 import shutil
 import sys
 import tempfile
@@ -162,7 +162,7 @@ def cmd_grade(args) -> int:
     """Grade one submission (a folder, a folder holding the week's folder, or a .zip: read like
     one entry of grade-all). When none of the week's files is found: exit 2, and the results
     files (--json, --markdown) say so with a zero score, since Gradescope needs a results file."""
-    from .batch import missing_week_files, submission_at, unpacked
+    from .discovery import missing_week_files, submission_at, unpacked
 
     week = Week.load(args.week, args.course)
     sub = submission_at(week, args.submission)
@@ -190,34 +190,29 @@ def cmd_grade(args) -> int:
 
 
 def cmd_grade_all(args) -> int:
-    """Grade every student's submission into RESULTS_DIR (see grader.batch); exit status 1
+    """Grade every student's submission into RESULTS_DIR (see grader.cohort); exit status 1
     when some could not be graded or were refused, so that a re-run is called for."""
-    from . import batch
+    from .cohort import grade_all
+    from .cohort_display import Progress, render_run
+    from .store import BatchError
 
     week = Week.load(args.week, args.course)
     src = readable_dir(args.submissions)
-    if args.jobs < 1:
-        raise ValueError(f"--jobs must be at least 1, got {args.jobs}")
-    if args.student_timeout is not None and not (math.isfinite(args.student_timeout) and args.student_timeout > 0):
-        raise ValueError(f"--student-timeout must be a number of seconds above 0, got {args.student_timeout:g}")
-    _limits(args, week)  # refused here, once, rather than by every student's judge
-    if args.device == "cuda":
-        from .engine import select_device
-
-        select_device("cuda")  # fails here, once, rather than for every student
+    check_cohort_options(args, week)
     out = Path(args.out)
     if out.resolve() == src.resolve():
         raise CourseError("--out must not be the submissions folder itself")
     console = _console()
     try:
-        run = batch.grade_all(week, src, out, jobs=args.jobs, device=args.device, call_timeout=args.call_timeout,
-                              memory_mb=args.memory_mb, isolation=getattr(args, "isolation", None),
-                              student_timeout=args.student_timeout, progress=batch.Progress(console),
-                              students=args.students, force=args.force)
-    except batch.BatchError as e:
+        run = grade_all(week, src, out, jobs=args.jobs, device=args.device, call_timeout=args.call_timeout,
+                        memory_mb=args.memory_mb, isolation=getattr(args, "isolation", None),
+                        student_timeout=args.student_timeout, progress=Progress(console),
+                        students=args.students, force=args.force, executor=args.executor,
+                        ray_address=args.ray_address, max_tries=args.max_tries)
+    except BatchError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_USAGE
-    batch.render_run(run, out, console, verbose=args.verbose)
+    render_run(run, out, console, verbose=args.verbose)
     if run.interrupted:
         console.print("Interrupted: re-run the same command to finish (graded students are kept).", soft_wrap=True)
         return 130
@@ -230,10 +225,54 @@ def cmd_grade_all(args) -> int:
     return EXIT_OK if run.complete else 1
 
 
+def check_cohort_options(args, week: Week) -> None:
+    """The options of grade-all and nbgrader autograde, refused here, once, rather than by every
+    student's worker."""
+    for option in ("jobs", "max_tries"):
+        value = getattr(args, option)
+        if value is not None and value < 1:
+            raise ValueError(f"--{option.replace('_', '-')} must be at least 1, got {value}")
+    if args.student_timeout is not None and not (math.isfinite(args.student_timeout) and args.student_timeout > 0):
+        raise ValueError(f"--student-timeout must be a number of seconds above 0, got {args.student_timeout:g}")
+    _limits(args, week)
+    if args.device == "cuda" and args.executor == "local":  # a Ray cluster's GPUs are its workers'
+        from .engine import select_device
+
+        select_device("cuda")
+    if args.executor == "ray":
+        from .ray_executor import require_ray
+
+        require_ray()
+
+
+def add_cohort_options(parser) -> None:
+    """--jobs, --executor, --ray-address, --student-timeout, --student and --force, shared by
+    grade-all and nbgrader autograde."""
+    parser.add_argument("--jobs", type=int, default=None,
+                        help="students graded at once (default: the number of cores here; with --executor ray, "
+                             "the cluster's CPUs)")
+    parser.add_argument("--executor", choices=["local", "ray"], default="local",
+                        help="where grading runs: local (judge processes on this machine, the default) or ray "
+                             "(a Ray cluster: pip install 'dlgrade[ray]')")
+    parser.add_argument("--ray-address", default=None,
+                        help="the Ray cluster to join (default: $RAY_ADDRESS, else a local cluster started for the run)")
+    parser.add_argument("--student-timeout", type=float, default=None,
+                        help="seconds one student's grading may take before its worker is presumed stuck and the "
+                             "attempt abandoned (default: twice the most the week's limits allow)")
+    parser.add_argument("--max-tries", type=int, default=None,
+                        help="attempts at one student when the machine fails (a worker that dies or does not "
+                             "answer, a sandbox that cannot start) before it is reported not graded: "
+                             "infrastructure (default: 3); what student code does is never retried")
+    parser.add_argument("--student", dest="students", action="append", metavar="NAME",
+                        help="grade only this student (repeatable; the class files still cover everyone)")
+    parser.add_argument("--force", action="store_true",
+                        help="regrade even the submissions whose results are up to date")
+
+
 def cmd_check(args) -> int:
     """The public checks on DIR (default: the current folder, or its <week folder>/), read like
     `cmd_grade`'s submission; exit 2 when none of the week's files is there."""
-    from .batch import missing_week_files, submission_at, unpacked
+    from .discovery import missing_week_files, submission_at, unpacked
 
     week = Week.load(args.week, args.course)
     sub = submission_at(week, args.dir or Path.cwd())
@@ -421,16 +460,8 @@ def build_parser() -> argparse.ArgumentParser:
     ga.add_argument("week", help=week_help)
     ga.add_argument("submissions", help="folder with one folder or .zip per student, or an nbgrader course")
     ga.add_argument("--out", required=True, help="results folder: <student>/results.json, gradebook.csv, summary.md")
-    ga.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                    help="judge processes grading in parallel (default: the number of cores)")
     common(ga, whole_class=True)
-    ga.add_argument("--student-timeout", type=float, default=None,
-                    help="seconds one student's grading may take before its judge is presumed stuck and replaced "
-                         "(default: twice the most the week's limits allow)")
-    ga.add_argument("--student", dest="students", action="append", metavar="NAME",
-                    help="grade only this student (repeatable; the class files still cover everyone)")
-    ga.add_argument("--force", action="store_true",
-                    help="regrade even the submissions whose results are up to date")
+    add_cohort_options(ga)
     ga.set_defaults(func=cmd_grade_all)
 
     c = sub.add_parser("check", help="run the public checks on your own work")

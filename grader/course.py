@@ -160,6 +160,12 @@ class Week:
         return self.rubric["week"].get("title", self.name)
 
     @property
+    def trains(self) -> bool:
+        """Whether grading the week trains models (a rubric table names epochs): its jobs ask a
+        cluster for a GPU when they may use one (`grader.ray_executor`)."""
+        return any(isinstance(t, dict) and "epochs" in t for t in self.rubric.values())
+
+    @property
     def data_files(self) -> list[Path]:
         """The week's data modules: the Python files of ``assignments/<week>/`` that are neither
         checks (``public_*``, ``hidden_*``) nor the notebook's source (week 6's ``scenes.py``, the

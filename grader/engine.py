@@ -93,7 +93,7 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
                      limits: Limits | None = None, progress: Callable[[str, int, int], None] | None = None,
                      only: set[str] | None = None,
                      on_training: Callable[[str, dict], None] | None = None, root: str | Path | None = None,
-                     refused: dict[str, str] | None = None) -> GradeReport:
+                     refused: dict[str, str] | None = None, hidden: tuple[str | Path, ...] = ()) -> GradeReport:
     """Grade `submission_dir` for `week`.
 
     `mode` is "grade" (public and hidden checks; the reference solution is
@@ -106,7 +106,9 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
     link to someone else's files grades nothing. Without it the path is the
     instructor's and is followed as given; module files that are links are never read.
     `refused` maps a module to why it must not be graded (its exercises score zero with
-    that message). Returns a GradeReport with one result per check, in the order they ran:
+    that message). `hidden`: more folders student code must not see, besides the course (a Ray
+    worker's unpacked copy of the course is `week.root`; the driver's course is hidden too).
+    Returns a GradeReport with one result per check, in the order they ran:
     exercises in teaching order, and within each its public checks, then its hidden ones
     (`run_order`). Notes for the student go to `notes`; what only the instructor may see (that
     student code was not isolated, that it killed the sandbox) to `instructor_notes`. Never raises for
@@ -126,7 +128,8 @@ def grade_submission(week: Week, submission_dir: str | Path, *, mode: str = "gra
         raise ValueError(f"no checks for {', '.join(sorted(set(only) - set(exercises)))} in {week.name}")
     report = GradeReport(week=week.name, submission=submission_label(submission_dir, week.name), results=[], mode=mode)
     # The course, and the data sets libraries ship (a copy of the digits must not be at hand).
-    forbidden = [week.root, week.root / "solutions", week.root / "assignments", *heldout.shipped_data_dirs()]
+    forbidden = [week.root, week.root / "solutions", week.root / "assignments", *heldout.shipped_data_dirs(),
+                 *map(Path, hidden)]
     preload = tuple(week.rubric["week"].get("preload", ["numpy"]))
     numpy_modules = week.numpy_only
 

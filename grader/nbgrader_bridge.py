@@ -13,8 +13,11 @@ control (a cell can rewrite the test cells, lie in ``__eq__``, or write gradeboo
 here the judge grades the submitted module files out of process
 (`grader.engine.grade_submission`), and the notebook is only read, never run:
 
-1. every collected submission ``submitted/<student>/<week>/`` is judged; a missing
-   notebook or module file costs only what it holds. No link is followed from
+1. every collected submission ``submitted/<student>/<week>/`` is judged by the cohort
+   pipeline of ``grade-all`` (`grader.cohort`): in parallel (``--jobs``, or a Ray cluster with
+   ``--executor ray``), each student isolated, resumable from the results store
+   ``dlgrade_results/<week>/`` (a re-run grades only what has no result, then records every
+   stored result); a missing notebook or module file costs only what it holds. No link is followed from
    ``submitted/<student>/`` down, modules that were links in the student's inbound
    submission (collect copied their targets) are not graded, and links, copies of the
    reference and files of other owners are flagged (`grader.provenance`); bubblewrap is
@@ -37,7 +40,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
-import dataclasses
 import importlib
 import math
 import re
@@ -50,14 +52,14 @@ from pathlib import Path
 from typing import Callable
 
 from .course import WEEKS, CourseError, Week, find_course_root
-from .engine import grade_submission
-from .provenance import exchange_inbound, link_on_path, vet_nbgrader
+from .provenance import link_on_path
 from .notebook import HIDDEN_BEGIN, HIDDEN_END, NotebookError, build_notebook, exercise_of_grade_id
 from .report import clean_output, format_points, printable, status_label
-from .sandbox import Limits
 from .scoring import PUBLIC, GradeReport
 
 FLAGS_FILE = "dlgrade_flags.csv"
+DEFAULT_EXECUTOR = "local"
+RESULTS_FOLDER = "dlgrade_results"  # COURSE_DIR/dlgrade_results/<week>/: the results store
 FLAG_COLUMNS = ("week", "student", "exercise", "notebook_reported", "judge", "judge_public", "max_points", "reason")
 HIDDEN_TESTS = re.compile(rf"^[ \t]*{re.escape(HIDDEN_BEGIN)}[ \t]*$.*?^[ \t]*{re.escape(HIDDEN_END)}[ \t]*\n?",
                           re.MULTILINE | re.DOTALL)
@@ -226,6 +228,14 @@ class AutogradeRun:
     course_dir: Path
     graded: list[Graded]
     notes: list[str] = field(default_factory=list)
+    not_graded: dict[str, str] = field(default_factory=dict)  # student -> why (no result: not recorded)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (submitted/ entry, why)
+    interrupted: bool = False
+    results_dir: Path | None = None  # the results store and class files
+
+    @property
+    def complete(self) -> bool:
+        return not self.not_graded and not self.refused and not self.interrupted
 
     @property
     def flags(self) -> list[Flag]:
@@ -309,63 +319,85 @@ def find_flags(week: str, student: str, submitted_nb, scores: dict[str, tuple[fl
 
 
 def autograde(week: Week, course_dir: str | Path, *, students: list[str] | None = None, device: str = "auto",
-              limits: Limits | None = None, progress: Callable[[str, int, int], None] | None = None,
-              isolation: str | None = None) -> AutogradeRun:
+              call_timeout: float | None = None, memory_mb: int | None = None, progress=None,
+              isolation: str | None = None, jobs: int | None = None, executor: str | None = None,
+              ray_address: str | None = None, force: bool = False, student_timeout: float | None = None,
+              results_dir: str | Path | None = None, max_tries: int | None = None) -> AutogradeRun:
     """Judge every collected submission of `week` in the nbgrader course `course_dir`
     and record the results where nbgrader reads them.
+
+    Grading is `grader.cohort.grade_all`'s, on the course's ``submitted/`` folder, into the
+    results store `results_dir` (default ``COURSE_DIR/dlgrade_results/<week>/``, which also gets
+    the class files: gradebook.csv, summary.md, histogram.png): parallel (`jobs` judges, or a
+    Ray cluster with ``executor="ray"``), isolated per student, and resumable: a re-run grades
+    only the students without a result for their current submission (`force`: all of them),
+    and records every stored result in gradebook.db. A student who could not be graded (the
+    machine's fault, retried a bounded number of times) is not recorded and is listed in the
+    run's ``not_graded``; the others are.
 
     Args:
         week: the week (its assignment id in nbgrader is ``week.name``).
         course_dir: the nbgrader course root (holding ``submitted/`` and ``gradebook.db``).
         students: grade only these student ids (default: every collected submission).
-        device, limits: passed on to `grader.engine.grade_submission`.
-        progress: called as ``progress(student, n, total)`` before each submission.
-        isolation: "rlimits" to grade without bubblewrap; otherwise (None, "auto",
-            "bubblewrap") bubblewrap must run here, as for grade-all (`grader.batch.class_isolation`).
+        device, call_timeout, memory_mb, isolation, jobs, executor, ray_address, student_timeout, max_tries:
+            as for `grader.cohort.grade_all`; isolation "rlimits" grades without bubblewrap,
+            otherwise bubblewrap must run here.
+        progress: a `grader.cohort_display.Progress`.
 
-    Returns the run: per student the judge's report, the score written to the
-    gradebook, and the flags. Raises BridgeError when the course has no such
-    assignment and no source notebook to create it from, or when bubblewrap is needed
-    and cannot run.
+    Raises BridgeError when the course has no such assignment and no source notebook to
+    create it from, when bubblewrap is needed and cannot run, or when the run cannot start.
 
     No symbolic link is followed from ``submitted/<student>/`` down, and the student's
     inbound submissions in the exchange are looked at (`grader.provenance.vet_nbgrader`):
     modules that were links there are not graded; links, other owners and copies of the
     reference are flagged for the instructor.
     """
-    from .batch import BatchError, class_isolation
+    from .cohort import grade_all
+    from .store import BatchError, Store
 
     api = _nbgrader()
-    try:
-        mode = class_isolation(week, isolation)
-    except BatchError as e:
-        raise BridgeError(str(e)) from None
-    limits = dataclasses.replace(limits or Limits.from_rubric(week.rubric), isolation=mode)
-
     course_dir = Path(course_dir).resolve()
+    if not (course_dir / "submitted").is_dir():
+        raise BridgeError(f"{course_dir} has no submitted/ folder; run 'nbgrader collect {week.name}' first")
     db_path = course_dir / "gradebook.db"
     db_url = f"sqlite:///{db_path}"
-    folders = _submissions(course_dir, week.name, students)
     with _gradebook(api, db_url) as gb:
         cells = _ensure_assignment(gb, api, week.name, course_dir)
     released = {name: _released_notebook(course_dir, week.name, name) for name in cells}
-    run = AutogradeRun(week.name, course_dir, [])
-    inbound, why = exchange_inbound(course_dir)
-    if inbound is None:
-        run.notes.append(f"the exchange was not checked ({why}): symbolic links and other owners in the students' "
-                         "inbound submissions could not be looked for")
+    results = Path(results_dir) if results_dir else course_dir / RESULTS_FOLDER / week.name
+    run = AutogradeRun(week.name, course_dir, [], results_dir=results)
 
-    # Judge everything first, with gradebook.db kept aside: student code runs here.
+    # Judge first, with gradebook.db kept aside: student code runs meanwhile.
     guard = _GradebookGuard(db_path)
-    for n, (student, folder) in enumerate(folders):
-        if progress:
-            progress(student, n, len(folders))
-        vetting = vet_nbgrader(week, student, folder, inbound)
-        report = grade_submission(week, folder, mode="grade", device=device, limits=limits, root=folder.parent,
-                                  refused=vetting.refused)
-        run.graded.append(Graded(student, folder, report, notes=[*report.notes, *report.instructor_notes], provenance=vetting.flags,
-                                 readable=link_on_path(folder.parent, folder) is None))
-    run.notes += guard.restore_if_changed()
+    try:
+        batch = grade_all(week, course_dir, results, jobs=jobs, device=device, call_timeout=call_timeout,
+                          memory_mb=memory_mb, isolation=isolation, student_timeout=student_timeout,
+                          progress=progress, students=students, force=force, executor=executor or DEFAULT_EXECUTOR,
+                          ray_address=ray_address, max_tries=max_tries)
+    except BatchError as e:
+        raise BridgeError(str(e)) from None
+    finally:
+        run.notes += guard.restore_if_changed()
+    run.notes += batch.notes
+    run.refused = list(batch.discovery.refused)
+    run.interrupted = batch.interrupted
+    store = Store(results.resolve())
+    for sub in batch.discovery.submissions:
+        if students and sub.student not in students:
+            continue
+        meta = store.finished(sub.student, batch.fingerprints[sub.student])
+        try:
+            report = store.report(sub.student) if meta is not None else None
+        except (OSError, ValueError, TypeError) as e:
+            report, why = None, f"its stored report could not be read ({type(e).__name__}); re-run with --force"
+        else:
+            why = batch.failed.get(sub.student) or "not graded yet"
+        if report is None:
+            run.not_graded[sub.student] = why
+            continue
+        run.graded.append(Graded(sub.student, sub.path, report, notes=[*report.notes, *report.instructor_notes],
+                                 provenance=list(meta.get("flags", [])),
+                                 readable=link_on_path(sub.path.parent, sub.path) is None))
 
     with _gradebook(api, db_url) as gb:
         for g in run.graded:
@@ -385,19 +417,6 @@ def autograde(week: Week, course_dir: str | Path, *, students: list[str] | None 
     _write_flags(course_dir / FLAGS_FILE, week.name, [g.student for g in run.graded], run.flags,
                  [(g.student, flag) for g in run.graded for flag in g.provenance])
     return run
-
-
-def _submissions(course_dir: Path, assignment: str, students: list[str] | None) -> list[tuple[str, Path]]:
-    submitted = course_dir / "submitted"
-    if not submitted.is_dir():
-        raise BridgeError(f"{course_dir} has no submitted/ folder; run 'nbgrader collect {assignment}' first")
-    found = [(p.parent.name, p) for p in sorted(submitted.glob(f"*/{assignment}")) if p.is_dir()]
-    if students:
-        missing = sorted(set(students) - {s for s, _ in found})
-        if missing:
-            raise BridgeError(f"no collected submission of {assignment} for {', '.join(missing)}")
-        found = [(s, p) for s, p in found if s in students]
-    return found
 
 
 class _GradebookGuard:
@@ -719,13 +738,15 @@ def register_cli(subparsers) -> None:
                         "folder, when it holds nbgrader_config.py). Not dlgrade's --course, which names the kit")
     # The option's former name, kept working: it read like dlgrade's own --course (the kit).
     a.add_argument("--course", dest="nbgrader_course", action=_FormerCourseOption, help=argparse.SUPPRESS)
-    a.add_argument("--student", dest="students", action="append", help="grade only this student (repeatable)")
     a.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     a.add_argument("--call-timeout", type=float, default=None, help="seconds allowed per call into student code")
     a.add_argument("--memory-mb", type=int, default=None, help="memory limit of the student process, in MB")
-    from .cli import add_isolation_option
+    a.add_argument("--results", default=None, metavar="RESULTS_DIR",
+                   help="the results store and class files (default: COURSE_DIR/dlgrade_results/<week>/)")
+    from .cli import add_cohort_options, add_isolation_option
 
     add_isolation_option(a, whole_class=True)
+    add_cohort_options(a)
     a.set_defaults(func=cmd_autograde)
 
 
@@ -764,21 +785,25 @@ def nbgrader_course(explicit: str | None) -> Path:
 
 
 def cmd_autograde(args) -> int:
+    """Exit 1 when some students could not be graded or were refused (re-run to finish), 130
+    when interrupted."""
     from rich.console import Console
+
+    from .cli import check_cohort_options
+    from .cohort_display import Progress
 
     course_dir = nbgrader_course(args.nbgrader_course)
     week = Week.load(args.week, getattr(args, "course", None))
-    limits = Limits.from_rubric(week.rubric, call_seconds=args.call_timeout, memory_mb=args.memory_mb)
+    check_cohort_options(args, week)
     console = Console(highlight=False)
-
-    def progress(student, n, total):
-        if console.is_terminal:
-            console.print(f"judging {printable(student)} ({n + 1}/{total})…", markup=False, end="\r")
-
-    run = autograde(week, course_dir, students=args.students, device=args.device, limits=limits,
-                    progress=progress, isolation=args.isolation)
+    run = autograde(week, course_dir, students=args.students, device=args.device, call_timeout=args.call_timeout,
+                    memory_mb=args.memory_mb, progress=Progress(console), isolation=args.isolation, jobs=args.jobs,
+                    executor=args.executor, ray_address=args.ray_address, force=args.force,
+                    student_timeout=args.student_timeout, results_dir=args.results, max_tries=args.max_tries)
     print_run(run, console)
-    return 0
+    if run.interrupted:
+        return 130
+    return 0 if run.complete else 1
 
 
 def print_run(run: AutogradeRun, console=None) -> None:
@@ -812,9 +837,17 @@ def print_run(run: AutogradeRun, console=None) -> None:
             for flag in g.provenance:
                 table.add_row(Text(printable(g.student)), Text(printable(flag)))
         console.print(table)
+    for student, why in sorted(run.not_graded.items()):
+        console.print(Text(f"not recorded: {printable(student)}: {printable(why)}", style="red"))
+    for name, why in run.refused:
+        console.print(Text(f"refused {printable(name)!r}: {why}", style="red"))
     console.print(Text(f"{len(run.graded)} submission(s) graded from their module files into "
                        f"{run.course_dir / 'gradebook.db'}; {len(run.flags)} flag(s) written to "
-                       f"{run.course_dir / FLAGS_FILE}"))
+                       f"{run.course_dir / FLAGS_FILE}; results and class files in {run.results_dir}"))
+    if run.not_graded or run.refused or run.interrupted:
+        console.print(Text(f"{len(run.not_graded)} not graded, {len(run.refused)} refused"
+                           + (", interrupted" if run.interrupted else "") + ": re-run the same command to finish "
+                           "(graded students are kept).", style="bold red"))
     for note in run.notes:
         console.print(Text.assemble(("Note: ", "yellow"), printable(note)))
 

@@ -283,9 +283,9 @@ def _is_link(name: str, dir_fd: int) -> bool:
         return False
 
 
-def _copy_module(folder: int, name: str, dest: Path) -> str:
-    """Copy the regular file `name` of the open folder `folder` to `dest`, never following
-    a link; "ok", or why it was not copied (a student-facing sentence)."""
+def _read_module(folder: int, name: str) -> bytes | str:
+    """The bytes of the regular file `name` of the open folder `folder`, never following a
+    link; or why it cannot be graded (a student-facing sentence)."""
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=folder)
     except FileNotFoundError:
@@ -304,12 +304,47 @@ def _copy_module(folder: int, name: str, dest: Path) -> str:
             data = f.read(MAX_MODULE_BYTES + 1)
         if len(data) > MAX_MODULE_BYTES:
             return f"{name} is larger than 2 MB"
-        dest.write_bytes(data)
-        return "ok"
+        return data
     except OSError as e:
         return f"{name} could not be read ({e.strerror})"
     finally:
         os.close(fd)
+
+
+def read_modules(submission_dir: str | Path, modules: list[str], root: str | Path | None = None,
+                 refused: dict[str, str] | None = None) -> dict[str, bytes | str]:
+    """module -> the bytes of ``<module>.py`` in `submission_dir`, or why it cannot be graded
+    (a student-facing sentence): regular files only, each opened without following a symbolic
+    link, relative to the folder it is in, so nothing can be swapped for a link between a check
+    and the read. With `root` (the student's entry), the folders from it down to the module files
+    are opened the same way: a link anywhere along the way (the entry itself, the week folder)
+    leaves every module unread. `refused` modules are not read (its reason is given)."""
+    refused = refused or {}
+    try:
+        folder = open_folder(Path(submission_dir), None if root is None else Path(root))
+    except LinkRefused as e:
+        what = f"{e.shown} in your submission" if e.shown else "Your submission"
+        why = (f"{what} is a symbolic link, which grading never follows: nothing behind it was graded "
+               "(submit the files themselves)")
+        return {module: why for module in modules}
+    except OSError as e:
+        folder, unreadable = None, e
+    out: dict[str, bytes | str] = {}
+    try:
+        for module in modules:
+            name = f"{module}.py"
+            if module in refused:
+                out[module] = refused[module]
+            elif folder is None:
+                out[module] = (f"{name} is missing from the submission"
+                               if isinstance(unreadable, (FileNotFoundError, NotADirectoryError))
+                               else f"{name} could not be read ({unreadable.strerror})")
+            else:
+                out[module] = _read_module(folder, name)
+    finally:
+        if folder is not None:
+            os.close(folder)
+    return out
 
 
 # ---------------------------------------------------------------------------
@@ -718,40 +753,17 @@ class Sandbox:
 
     # -- staging ------------------------------------------------------------
     def _stage(self):
-        """Copy the week's module files (regular files only, never links) into a
-        private package with an empty __init__.py, so one broken file cannot break the import of another.
-
-        Every file is opened without following a symbolic link, relative to the folder it is in,
-        so nothing can be swapped for a link between a check and the read. With `root`, the folders
-        from the student's entry down to the module files are opened the same way: a link anywhere
-        along the way (the entry itself, the week folder) leaves every module unread."""
+        """Copy the week's module files (`read_modules`: regular files only, never links) into a
+        private package with an empty __init__.py, so one broken file cannot break the import of another."""
         pkg = self._tmp / "sub" / self.package
         pkg.mkdir(parents=True)
         (pkg / "__init__.py").write_text("")
-        try:
-            folder = open_folder(self.submission_dir, self.root)
-        except LinkRefused as e:
-            what = f"{e.shown} in your submission" if e.shown else "Your submission"
-            why = (f"{what} is a symbolic link, which grading never follows: nothing behind it was graded "
-                   "(submit the files themselves)")
-            self.staged = {module: why for module in self.modules}
-            return
-        except OSError as e:
-            folder, unreadable = None, e
-        try:
-            for module in self.modules:
-                name = f"{module}.py"
-                if module in self.refused:
-                    self.staged[module] = self.refused[module]
-                elif folder is None:
-                    self.staged[module] = (f"{name} is missing from the submission"
-                                           if isinstance(unreadable, (FileNotFoundError, NotADirectoryError))
-                                           else f"{name} could not be read ({unreadable.strerror})")
-                else:
-                    self.staged[module] = _copy_module(folder, name, pkg / name)
-        finally:
-            if folder is not None:
-                os.close(folder)
+        for module, data in read_modules(self.submission_dir, self.modules, self.root, self.refused).items():
+            if isinstance(data, bytes):
+                (pkg / f"{module}.py").write_bytes(data)
+                self.staged[module] = "ok"
+            else:
+                self.staged[module] = data
 
     def _child_path(self) -> list[str]:
         """The judge's import path minus the current folder, the folders of the interpreter and the

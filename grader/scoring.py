@@ -119,3 +119,13 @@ class GradeReport:
 
     def exercises(self) -> list[ExerciseSummary]:
         return summarize(self.results)
+
+    def to_dict(self) -> dict:
+        """Plain data (JSON), which `from_dict` reads back into an equal report."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "GradeReport":
+        data = dict(data)
+        data["results"] = [CheckResult(**r) for r in data.get("results", [])]
+        return cls(**data)

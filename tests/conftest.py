@@ -27,6 +27,25 @@ os.environ["DLGRADE_SECRET"] = "dlgrade tests"
 CLASS_ISOLATION = [] if isolation.probe()[0] else ["--isolation", "rlimits"]
 
 
+def results_snapshot(results: Path) -> dict:
+    """Every file under a results folder, timings left out: results.json's and report.json's
+    execution time and report.json's seconds per check (the only things two gradings of the same
+    submission may differ in)."""
+    import json
+
+    out = {}
+    for p in sorted(results.rglob("*")):
+        if p.is_file():
+            data = p.read_bytes()
+            if p.name in ("results.json", "report.json"):
+                data = json.loads(data)
+                data.pop("execution_time")
+                for r in data.get("results", []) if p.name == "report.json" else []:
+                    r.pop("seconds")
+            out[p.relative_to(results).as_posix()] = data
+    return out
+
+
 def known_bad_patches(week_name: str) -> list[Path]:
     return sorted((ROOT / "examples" / week_name / "known_bad").glob("*.py"))
 

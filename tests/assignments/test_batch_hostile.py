@@ -113,7 +113,7 @@ def test_attackers_in_a_class_leave_the_honest_students_alone(tmp_path):
     for student in HONEST:  # exactly what they get alone
         assert comparable(results[student]) == comparable(to_gradescope(alone[student])), student
         assert sorted(p.name for p in (out / student).iterdir()) == sorted(
-            ["feedback.md", "grading.json", "results.json", hostile.VICTIM]), student
+            ["feedback.md", "grading.json", "report.json", "results.json", hostile.VICTIM]), student
     for student, patch in ATTACKERS.items():  # the attackers earn what their honest behaviour earns
         assert results[student]["score"] == pytest.approx(expected_score(patch, alone["alice"])), student
 

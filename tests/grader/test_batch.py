@@ -1,4 +1,4 @@
-"""Grading a whole class (grader.batch, `dlgrade grade-all`): discovery of submissions,
+"""Grading a whole class (grader.cohort, `dlgrade grade-all`): discovery of submissions,
 zips, hints and the class summary, and whole batches: a mixed class, a run killed
 halfway and resumed, a changed submission, a judge process that dies."""
 
@@ -17,12 +17,12 @@ from pathlib import Path
 
 import pytest
 
-from grader import batch
+from grader import class_summary, cohort, cohort_display, discovery, executors, jobs, store
 from grader.cli import apply_known_bad, known_bad_meta, main
 from grader.course import Week
 from grader.report import validate_gradescope
 
-from conftest import CLASS_ISOLATION, ROOT
+from conftest import CLASS_ISOLATION, ROOT, results_snapshot
 
 WEEK = Week.load("week1", ROOT)
 MODULES = WEEK.modules
@@ -50,19 +50,6 @@ def grade_all(*args) -> int:
     return main(["grade-all", "week1", *map(str, args), "--device", "cpu", *CLASS_ISOLATION])
 
 
-def snapshot(results: Path) -> dict:
-    """Every file under `results`, results.json without its execution time."""
-    out = {}
-    for p in sorted(results.rglob("*")):
-        if p.is_file():
-            data = p.read_bytes()
-            if p.name == "results.json":
-                data = json.loads(data)
-                data.pop("execution_time")
-            out[p.relative_to(results).as_posix()] = data
-    return out
-
-
 def stamps(results: Path) -> dict:
     """student -> (inode, mtime) of their results.json."""
     return {p.parent.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in results.glob("*/results.json")}
@@ -85,7 +72,7 @@ def test_discover_reads_plain_folders_week_subfolders_and_zips(tmp_path):
     (tmp_path / "notes.txt").write_text("not a submission")
     (tmp_path / ".DS_Store").write_text("")
     copy_modules(REF, tmp_path / ".git")
-    found = batch.discover(WEEK, tmp_path)
+    found = discovery.discover(WEEK, tmp_path)
     assert found.layout == "folders"
     assert [(s.student, s.path) for s in found.submissions] == [
         ("alice", tmp_path / "alice" / WEEK.name), ("bob", tmp_path / "bob"), ("carol", tmp_path / "carol.zip"),
@@ -101,10 +88,10 @@ def test_grade_and_grade_all_read_a_folder_the_same_way(tmp_path):
     copy_modules(REF, tmp_path / "alice" / WEEK.name)
     copy_modules(REF, tmp_path / "dave" / "my work")
     zip_modules(REF, tmp_path / "carol.zip", "x/")
-    found = {s.student: s.path for s in batch.discover(WEEK, tmp_path).submissions}
+    found = {s.student: s.path for s in discovery.discover(WEEK, tmp_path).submissions}
     for student, path in found.items():
         entry = tmp_path / (student + ".zip" if student == "carol" else student)
-        assert batch.submission_at(WEEK, entry) == batch.Submission(student, path)
+        assert discovery.submission_at(WEEK, entry) == discovery.Submission(student, path)
 
 
 def test_missing_week_files_names_the_week_the_files_belong_to(tmp_path):
@@ -115,16 +102,16 @@ def test_missing_week_files_names_the_week_the_files_belong_to(tmp_path):
     copy_modules(REF, tmp_path / "a" / WEEK.name)
     zip_modules(REF, tmp_path / "b.zip", "deep/er/")
     for path in (tmp_path / "a", tmp_path / "a" / WEEK.name, tmp_path / "b.zip"):
-        sub = batch.submission_at(week2, path)
-        with batch.unpacked(week2, sub) as (folder, _, _notes):
-            why = batch.missing_week_files(week2, sub, folder)
+        sub = discovery.submission_at(week2, path)
+        with discovery.unpacked(week2, sub) as (folder, _, _notes):
+            why = discovery.missing_week_files(week2, sub, folder)
         assert why.startswith(f"no week2_neural_networks files found in {path}: expected perceptron.py, layers.py")
         assert why.endswith("did you mean week1?"), why
     (tmp_path / "c").mkdir()
-    sub = batch.submission_at(WEEK, tmp_path / "c")
-    assert "did you mean" not in batch.missing_week_files(WEEK, sub, sub.path)
+    sub = discovery.submission_at(WEEK, tmp_path / "c")
+    assert "did you mean" not in discovery.missing_week_files(WEEK, sub, sub.path)
     (tmp_path / "c" / "training.py").write_text("")
-    assert batch.missing_week_files(WEEK, sub, sub.path) is None
+    assert discovery.missing_week_files(WEEK, sub, sub.path) is None
 
 
 @pytest.mark.parametrize("give_submitted", [False, True])
@@ -135,7 +122,7 @@ def test_discover_reads_nbgrader_layout(tmp_path, give_submitted):
     copy_modules(BLANK, tmp_path / "submitted" / "bob" / WEEK.name)
     (tmp_path / "submitted" / "carol" / "week2_neural_networks").mkdir(parents=True)
     (tmp_path / "source").mkdir()
-    found = batch.discover(WEEK, tmp_path / "submitted" if give_submitted else tmp_path)
+    found = discovery.discover(WEEK, tmp_path / "submitted" if give_submitted else tmp_path)
     assert found.layout == "nbgrader"
     assert [(s.student, s.path.parent.name) for s in found.submissions] == [("alice", "alice"), ("bob", "bob")]
     assert [name for name, _ in found.ignored] == ["carol"]
@@ -144,13 +131,13 @@ def test_discover_reads_nbgrader_layout(tmp_path, give_submitted):
 @pytest.mark.parametrize("name", ["bad name", "-rf", "..x", "x" * 101, "ünï", "a;b", "gradebook.csv", "Summary.md"])
 def test_unsafe_student_ids_are_refused(name):
     """Is every id that could not safely name a results folder refused with a reason?"""
-    assert batch.unsafe_id(name)
+    assert discovery.unsafe_id(name)
 
 
 @pytest.mark.parametrize("name", ["alice", "s1234567", "jean-luc.picard", "a_b", "alice@uni.edu"])
 def test_ordinary_student_ids_are_accepted(name):
     """Are ordinary ids (logins, numbers, e-mail addresses) accepted?"""
-    assert batch.unsafe_id(name) is None
+    assert discovery.unsafe_id(name) is None
 
 
 def test_discover_refuses_unsafe_and_duplicate_ids_without_crashing(tmp_path):
@@ -160,7 +147,7 @@ def test_discover_refuses_unsafe_and_duplicate_ids_without_crashing(tmp_path):
         copy_modules(REF, tmp_path / name)
     zip_modules(REF, tmp_path / "evil$(rm).zip")
     zip_modules(REF, tmp_path / "Alice.zip")
-    found = batch.discover(WEEK, tmp_path)
+    found = discovery.discover(WEEK, tmp_path)
     assert [s.student for s in found.submissions] == ["bob"]
     refused = dict(found.refused)
     assert sorted(refused) == ["Alice.zip", "alice", "bad name", "evil$(rm).zip", "gradebook.csv"]
@@ -171,7 +158,7 @@ def test_discover_leaves_out_a_results_folder_inside(tmp_path):
     """Is RESULTS_DIR, when it lies inside SUBMISSIONS_DIR, not taken for a student?"""
     copy_modules(REF, tmp_path / "alice")
     (tmp_path / "results").mkdir()
-    found = batch.discover(WEEK, tmp_path, exclude=(tmp_path / "results").resolve())
+    found = discovery.discover(WEEK, tmp_path, exclude=(tmp_path / "results").resolve())
     assert [s.student for s in found.submissions] == ["alice"]
 
 
@@ -184,7 +171,7 @@ def test_zip_modules_at_top_or_in_one_folder_are_extracted(tmp_path, folder):
     z = zip_modules(REF, tmp_path / "alice.zip", folder)
     dest = tmp_path / "out"
     dest.mkdir()
-    assert batch.extract_zip(z, dest, MODULES) == []
+    assert discovery.extract_zip(z, dest, MODULES) == []
     assert sorted(p.name for p in dest.iterdir()) == sorted(f"{m}.py" for m in MODULES)
     assert (dest / "optimizers.py").read_bytes() == (REF / "optimizers.py").read_bytes()
 
@@ -198,7 +185,7 @@ def test_zip_takes_the_shallowest_folder_and_skips_macos_metadata(tmp_path):
         zf.writestr("__MACOSX/regression.py", "MAC = 1\n")
     dest = tmp_path / "out"
     dest.mkdir()
-    batch.extract_zip(z, dest, MODULES)
+    discovery.extract_zip(z, dest, MODULES)
     assert (dest / "regression.py").read_text() == "TOP = 1\n"
 
 
@@ -208,7 +195,7 @@ def test_corrupt_zip_gives_a_note_and_nothing(tmp_path):
     z.write_bytes(b"PK\x03\x04 this is not really a zip")
     dest = tmp_path / "out"
     dest.mkdir()
-    notes = batch.extract_zip(z, dest, MODULES)
+    notes = discovery.extract_zip(z, dest, MODULES)
     assert len(notes) == 1 and "could not be read as a zip file" in notes[0]
     assert list(dest.iterdir()) == []
 
@@ -226,7 +213,7 @@ def test_zip_never_writes_outside_and_never_extracts_links(tmp_path):
         zf.writestr(link, "/etc/passwd")
     dest = tmp_path / "deep" / "out"
     dest.mkdir(parents=True)
-    notes = batch.extract_zip(z, dest, MODULES)
+    notes = discovery.extract_zip(z, dest, MODULES)
     assert list(dest.iterdir()) == []
     assert not (tmp_path / "deep" / "regression.py").exists() and not (tmp_path / "optimizers.py").exists()
     assert sum("outside the archive" in n for n in notes) == 3
@@ -237,7 +224,7 @@ def test_zip_bomb_and_too_many_members_are_not_extracted(tmp_path):
     """Is a zip that unpacks past the size cap, or holds too many entries, left unextracted?"""
     bomb = tmp_path / "bomb.zip"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("regression.py", b"0" * (batch.ZIP_MAX_BYTES + 1))
+        zf.writestr("regression.py", b"0" * (discovery.ZIP_MAX_BYTES + 1))
     assert bomb.stat().st_size < 100_000
     many = tmp_path / "many.zip"
     with zipfile.ZipFile(many, "w") as zf:
@@ -247,7 +234,7 @@ def test_zip_bomb_and_too_many_members_are_not_extracted(tmp_path):
     for z, kwargs, words in ((bomb, {}, "MB"), (many, {"max_members": 10}, "entries")):
         dest = tmp_path / z.stem
         dest.mkdir()
-        notes = batch.extract_zip(z, dest, MODULES, **kwargs)
+        notes = discovery.extract_zip(z, dest, MODULES, **kwargs)
         assert len(notes) == 1 and words in notes[0] and "nothing was extracted" in notes[0]
         assert list(dest.iterdir()) == []
 
@@ -258,14 +245,14 @@ def test_zip_bomb_and_too_many_members_are_not_extracted(tmp_path):
 def test_grading_key_follows_the_graders_version_and_source(monkeypatch):
     """Does the grading key change with the dlgrade version and with the grader's own source files
     (an edited checkout regrades), and only with what it depends on?"""
-    key = batch.grading_key(WEEK, {"device": "cpu"})
-    assert batch.grading_key(WEEK, {"device": "cpu"}) == key
-    assert batch.grading_key(WEEK, {"device": "cuda"}) != key
-    monkeypatch.setattr(batch, "grader_version", lambda: "99.0")
-    assert batch.grading_key(WEEK, {"device": "cpu"}) != key
+    key = store.grading_key(WEEK, {"device": "cpu"})
+    assert store.grading_key(WEEK, {"device": "cpu"}) == key
+    assert store.grading_key(WEEK, {"device": "cuda"}) != key
+    monkeypatch.setattr(store, "grader_version", lambda: "99.0")
+    assert store.grading_key(WEEK, {"device": "cpu"}) != key
     monkeypatch.undo()
-    monkeypatch.setattr(batch, "grader_digest", lambda: "0" * 64)
-    assert batch.grading_key(WEEK, {"device": "cpu"}) != key
+    monkeypatch.setattr(store, "grader_digest", lambda: "0" * 64)
+    assert store.grading_key(WEEK, {"device": "cpu"}) != key
 
 
 def test_grader_digest_covers_the_packages_source_files(tmp_path, monkeypatch):
@@ -286,14 +273,14 @@ def test_grader_digest_covers_the_packages_source_files(tmp_path, monkeypatch):
 
 def test_fingerprint_follows_the_module_files_only(tmp_path):
     """Does the fingerprint change with a module file's content, and only with that?"""
-    sub = batch.Submission("alice", copy_modules(REF, tmp_path / "alice"))
-    before = batch.fingerprint(sub, MODULES, "key")
+    sub = discovery.Submission("alice", copy_modules(REF, tmp_path / "alice"))
+    before = store.fingerprint(sub, MODULES, "key")
     (tmp_path / "alice" / "notes.txt").write_text("unrelated")
-    assert batch.fingerprint(sub, MODULES, "key") == before
-    assert batch.fingerprint(sub, MODULES, "other key") != before
+    assert store.fingerprint(sub, MODULES, "key") == before
+    assert store.fingerprint(sub, MODULES, "other key") != before
     with open(tmp_path / "alice" / "training.py", "a") as f:
         f.write("\n# changed\n")
-    assert batch.fingerprint(sub, MODULES, "key") != before
+    assert store.fingerprint(sub, MODULES, "key") != before
 
 
 # ---------------------------------------------------------------------------- hints
@@ -319,7 +306,7 @@ def test_fingerprint_follows_the_module_files_only(tmp_path):
 def test_check_hint(status, output, mistake, hint):
     """Does a check's hint name the known mistake (from the failure's field, never read back
     from its text), the status, the exception, or the normalised first line?"""
-    assert batch.check_hint(status, output, mistake) == hint
+    assert class_summary.check_hint(status, output, mistake) == hint
 
 
 def test_hints_of_similar_messages_group_together():
@@ -327,9 +314,9 @@ def test_hints_of_similar_messages_group_together():
     with digits in them (week1, float32) stay as they are?"""
     a = "after step 1, parameter 0 (shape (3,)), index (1,): the element moved by -0.0341352 from its start 0.821618"
     b = "after step 7, parameter 2 (shape (5,)), index (4,): the element moved by 4.4e-06 from its start -1.35975"
-    assert batch.check_hint("failed", a) == batch.check_hint("failed", b) == (
+    assert class_summary.check_hint("failed", a) == class_summary.check_hint("failed", b) == (
         "after step #, parameter # (shape (#,)), index (#,): the element moved by # from its start #")
-    assert batch.normalise("week1.adam in float32 for x2") == "week1.adam in float32 for x2"
+    assert class_summary.normalise("week1.adam in float32 for x2") == "week1.adam in float32 for x2"
 
 
 def meta(student, score, exercises, isolation="bubblewrap", notes=()):
@@ -346,13 +333,13 @@ def test_class_summary_counts_failures_and_ranks_hints():
              meta("b", 3, [("week1.sgd", 3, 3, ""), ("week1.adam", 0, 4, bias)]),
              meta("c", 3, [("week1.sgd", 3, 3, ""), ("week1.adam", 0, 4, eps)]),
              meta("d", 0, [("week1.sgd", 0, 3, "not implemented yet"), ("week1.adam", 0, 4, bias)])]
-    s = batch.class_summary("week1_linear_models", metas, {"e": "the judge process died"}, [("x y", "unsafe")])
+    s = class_summary.class_summary("week1_linear_models", metas, {"e": "the judge process died"}, [("x y", "unsafe")])
     adam = next(e for e in s["exercises"] if e["id"] == "week1.adam")
     assert (adam["failed"], adam["failed_percent"]) == (3, 75)
     assert adam["hints"] == [{"hint": bias, "count": 2}, {"hint": eps, "count": 1}]
-    assert batch.exercise_line(adam) == f"75% failed week1.adam; most common: {bias}"
+    assert class_summary.exercise_line(adam) == f"75% failed week1.adam; most common: {bias}"
     assert (s["graded"], s["mean"], s["median"], s["min"], s["max"], s["full_marks"]) == (4, 3.25, 3, 0, 7, 1)
-    md = batch.summary_markdown(s)
+    md = class_summary.summary_markdown(s)
     assert f"75% failed week1.adam; most common: {bias} (2 of 3); then: {eps} (1)" in md
     assert "25% failed week1.sgd; most common: not implemented yet" in md
     assert "`e`: the judge process died" in md and "`x y`: unsafe" in md
@@ -365,12 +352,12 @@ def test_summary_says_loudly_when_code_was_not_isolated():
 
     metas = [meta("a", 1, [("week1.sgd", 1, 1, "")], isolation="rlimits only"),
              meta("b", 1, [("week1.sgd", 1, 1, "")], isolation="")]
-    s = batch.class_summary("week1_linear_models", metas, {}, [])
+    s = class_summary.class_summary("week1_linear_models", metas, {}, [])
     assert s["not_isolated"] == ["a"]
-    assert "**Warning:" in batch.summary_markdown(s) and "NOT isolated" in batch.summary_markdown(s)
+    assert "**Warning:" in class_summary.summary_markdown(s) and "NOT isolated" in class_summary.summary_markdown(s)
     console = Console(record=True, width=200)
-    run = batch.BatchRun(batch.Discovery("folders"), s)
-    batch.render_run(run, Path("out"), console)
+    run = cohort.BatchRun(discovery.Discovery("folders"), s)
+    cohort_display.render_run(run, Path("out"), console)
     assert "WARNING: 1 of 2 submissions were graded with rlimits only" in console.export_text()
 
 
@@ -378,7 +365,7 @@ def test_gradebook_has_one_sorted_row_per_student():
     """Is the gradebook sorted by student, with each exercise's points and unfinished students marked?"""
     metas = [meta("zoe", 3, [("week1.sgd", 3, 3, ""), ("week1.adam", 0, 4, "x")], notes=["regression.py is missing"]),
              meta("adam", 2.5, [("week1.sgd", 2.5, 3, "y"), ("week1.adam", 0, 4, "x")])]
-    text = batch.gradebook_csv(metas, {"bob": "the judge process died"}, ["week1.sgd", "week1.adam"])
+    text = class_summary.gradebook_csv(metas, {"bob": "the judge process died"}, ["week1.sgd", "week1.adam"])
     rows = list(csv.reader(io.StringIO(text)))
     assert rows == [["student", "score", "max_score", "week1.sgd", "week1.adam", "status", "notes"],
                     ["adam", "2.5", "7", "2.5", "0", "graded", ""],
@@ -393,10 +380,10 @@ def test_instructor_notes_go_to_the_instructors_files_only():
 
     report = GradeReport("week1_linear_models", "zoe", [CheckResult("week1.sgd", "update", "passed", 3, 3)],
                          notes=["regression.py is missing"], instructor_notes=["WARNING: student code was NOT isolated"])
-    m = batch.student_meta(report, "fp")
+    m = class_summary.student_meta(report, "fp")
     assert m["notes"] == ["regression.py is missing"]
     assert m["instructor_notes"] == ["WARNING: student code was NOT isolated"]
-    rows = list(csv.reader(io.StringIO(batch.gradebook_csv([m], {}, ["week1.sgd"]))))
+    rows = list(csv.reader(io.StringIO(class_summary.gradebook_csv([m], {}, ["week1.sgd"]))))
     assert rows[1][-1] == "regression.py is missing; WARNING: student code was NOT isolated"
 
 
@@ -439,7 +426,7 @@ def klass(tmp_path_factory):
     (subs / "empty").mkdir()
     (subs / "corrupt.zip").write_bytes(b"definitely not a zip")
     with zipfile.ZipFile(subs / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("regression.py", b"\0" * (batch.ZIP_MAX_BYTES + 1))
+        zf.writestr("regression.py", b"\0" * (discovery.ZIP_MAX_BYTES + 1))
     for name, attack in HOSTILE.items():
         apply_known_bad(WEEK, ROOT / "tests" / "hostile" / WEEK.name / f"{attack}.py", subs / name)
     return subs
@@ -500,9 +487,9 @@ def test_rerun_skips_everything_and_changes_nothing(klass, graded, tmp_path):
     """Does a second run over unchanged submissions grade nobody and rewrite identical class files?"""
     out = tmp_path / "out"
     shutil.copytree(graded[0], out)
-    before, stamped = snapshot(out), stamps(out)
+    before, stamped = results_snapshot(out), stamps(out)
     assert grade_all(klass, "--out", out, "--jobs", "2") == 0
-    assert snapshot(out) == before and stamps(out) == stamped
+    assert results_snapshot(out) == before and stamps(out) == stamped
 
 
 def test_killed_run_resumes_to_the_uninterrupted_result(klass, graded, tmp_path):
@@ -528,13 +515,13 @@ def test_killed_run_resumes_to_the_uninterrupted_result(klass, graded, tmp_path)
         elif p.name == "feedback.md":
             assert p.read_text().endswith(("after any change.\n", "before you resubmit.\n"))
 
-    scratch = Path((out / batch.SCRATCH_RECORD).read_text().strip())
-    assert scratch.is_dir() and scratch.name.startswith(batch.SCRATCH_PREFIX)
+    scratch = Path((out / store.SCRATCH_RECORD).read_text().strip())
+    assert scratch.is_dir() and scratch.name.startswith(store.SCRATCH_PREFIX)
     assert grade_all(klass, "--out", out, "--jobs", "2") == 0
-    assert snapshot(out) == snapshot(graded[0])
+    assert results_snapshot(out) == results_snapshot(graded[0])
     assert {s: v for s, v in stamps(out).items() if s in done} == done  # finished students were not regraded
     assert not list(out.rglob("*.tmp")) and not scratch.exists()  # the killed run's scratch folder is gone
-    assert not (out / batch.SCRATCH_RECORD).exists() and not (out / batch.LOCK).exists()
+    assert not (out / store.SCRATCH_RECORD).exists() and not (out / store.LOCK).exists()
 
 
 def test_changed_submission_is_regraded(klass, graded, tmp_path):
@@ -552,33 +539,51 @@ def test_changed_submission_is_regraded(klass, graded, tmp_path):
     assert row["score"] == "63"
 
 
-def test_dead_judge_costs_only_its_student_who_is_retried(tmp_path, monkeypatch, capsys):
-    """When the judge process grading one student dies, is only that student left ungraded (exit 1,
-    reported), the judge replaced, and the student graded by the next run?"""
+def test_dead_judge_costs_an_attempt_of_its_student_only(tmp_path, monkeypatch, capsys):
+    """When the judge grading one student dies every time, is that student alone reported "not graded:
+    infrastructure" after the bounded attempts (never a zero, exit 1), the judge replaced each time, the
+    others graded once, and the student graded by the next run?"""
     subs, out = tmp_path / "subs", tmp_path / "out"
     copy_modules(BLANK, subs / "alice")
     copy_modules(BLANK, subs / "bob")
     copy_modules(BLANK, subs / "carol")
-    monkeypatch.setenv(batch.KILL_JUDGE_ENV, "alice")
+    monkeypatch.setenv(jobs.KILL_JUDGE_ENV, "alice")
     tmp = tmp_path / "tmp"
     tmp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))  # where the run's scratch folder is made
     assert grade_all(subs, "--out", out, "--jobs", "1") == 1
-    console = capsys.readouterr().out
-    assert "could not grade alice: the judge process died" in console
+    console = " ".join(capsys.readouterr().out.split())
+    assert ("alice not graded: infrastructure: the judge process died while grading it (exit code -9) "
+            f"({executors.MAX_TRIES} attempts)") in console
     assert "could not be graded; re-run to retry" in console
     assert not (out / "alice" / "results.json").exists()
-    assert list(tmp.iterdir()) == []  # the dead judge's sandbox folder is gone with the scratch folder
+    assert list(tmp.iterdir()) == []  # the dead judges' sandbox folders are gone with the scratch folder
     assert sorted(stamps(out)) == ["bob", "carol"]
     row = next(r for r in csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())) if r["student"] == "alice")
-    assert row["status"] == "not graded"
+    assert (row["status"], row["score"]) == ("not graded", "")
+    assert row["notes"].startswith("infrastructure: the judge process died")
 
-    monkeypatch.delenv(batch.KILL_JUDGE_ENV)
+    monkeypatch.delenv(jobs.KILL_JUDGE_ENV)
     before = stamps(out)
     assert grade_all(subs, "--out", out, "--jobs", "2") == 0
     after = stamps(out)
     assert sorted(after) == ["alice", "bob", "carol"]
     assert {s: after[s] for s in before} == before
+
+
+def test_judge_that_dies_once_is_retried_within_the_run(tmp_path, monkeypatch):
+    """When a judge dies once while grading a student, is the student graded in the same run, by the
+    next attempt, with the same result as an undisturbed grading?"""
+    subs, out, quiet = tmp_path / "subs", tmp_path / "out", tmp_path / "quiet"
+    copy_modules(REF, subs / "alice")
+    copy_modules(BLANK, subs / "bob")
+    (tmp_path / "once").mkdir()
+    assert grade_all(subs, "--out", quiet, "--jobs", "1") == 0
+    monkeypatch.setenv(jobs.KILL_ONCE_ENV, "alice")
+    monkeypatch.setenv(jobs.HOOK_DIR_ENV, str(tmp_path / "once"))
+    assert grade_all(subs, "--out", out, "--jobs", "1") == 0
+    assert (tmp_path / "once" / "killed-alice").exists()  # it did die once
+    assert results_snapshot(out) == results_snapshot(quiet)
 
 
 def test_stuck_judge_is_replaced_after_the_student_timeout(tmp_path, monkeypatch, capsys):
@@ -587,12 +592,13 @@ def test_stuck_judge_is_replaced_after_the_student_timeout(tmp_path, monkeypatch
     subs, out = tmp_path / "subs", tmp_path / "out"
     for name in ("alice", "bob", "carol"):
         copy_modules(BLANK, subs / name)
-    monkeypatch.setenv(batch.HANG_JUDGE_ENV, "bob")
+    monkeypatch.setenv(jobs.HANG_JUDGE_ENV, "bob")
     # Long enough for alice's and carol's honest grading on a busy machine (a blank week 1 takes
     # about 0.3 s when the machine is idle, and was seen to take over 4 s under load).
-    assert grade_all(subs, "--out", out, "--jobs", "2", "--student-timeout", "30") == 1
-    console = capsys.readouterr().out
-    assert "could not grade bob: grading took longer than 30 s" in console
+    assert grade_all(subs, "--out", out, "--jobs", "2", "--student-timeout", "30", "--max-tries", "1") == 1
+    console = " ".join(capsys.readouterr().out.split())
+    assert "bob not graded: infrastructure: grading took longer than 30 s and was stopped" in console
+    assert "(1 attempt)" in console
     assert sorted(stamps(out)) == ["alice", "carol"]
 
 
@@ -602,7 +608,7 @@ def test_default_student_timeout_follows_the_limits():
 
     week = Week.load("week1", ROOT)
     limits = Limits.from_rubric(week.rubric)
-    seconds = batch.student_seconds(week, limits)
+    seconds = executors.student_seconds(week, limits)
     assert len(week.exercise_modules) * limits.exercise_seconds < seconds < 24 * 3600
 
 
@@ -614,10 +620,10 @@ def test_lock_is_exclusive_and_survives_being_unlinked_by_the_run_that_held_it(t
     open and its flock, does that run retry on the new file rather than hold a lock on the old one?"""
     import fcntl
 
-    path = tmp_path / batch.LOCK
-    held = batch.acquire_lock(path)
-    with pytest.raises(batch.BatchError, match="another grade-all is writing"):
-        batch.acquire_lock(path)
+    path = tmp_path / store.LOCK
+    held = store.acquire_lock(path)
+    with pytest.raises(store.BatchError, match="another grade-all is writing"):
+        store.acquire_lock(path)
     held.close()
 
     real_flock, calls = fcntl.flock, []
@@ -629,8 +635,8 @@ def test_lock_is_exclusive_and_survives_being_unlinked_by_the_run_that_held_it(t
             path.write_text("")
         return real_flock(f, op)
 
-    monkeypatch.setattr(batch.fcntl, "flock", flock_after_the_holder_ended)
-    lock = batch.acquire_lock(path)
+    monkeypatch.setattr(store.fcntl, "flock", flock_after_the_holder_ended)
+    lock = store.acquire_lock(path)
     assert len(calls) == 2 and calls[0] != calls[1]
     assert os.fstat(lock.fileno()).st_ino == path.stat().st_ino
     lock.close()
@@ -643,19 +649,19 @@ def test_old_scratch_folder_is_removed_only_when_it_is_ours(tmp_path, monkeypatc
     (tmp_path / "tmp").mkdir()
     results = tmp_path / "out"
     results.mkdir()
-    scratch = batch.make_scratch(results)
+    scratch = store.make_scratch(results)
     assert scratch.parent == tmp_path / "tmp" and scratch.stat().st_mode & 0o777 == 0o700
     (scratch / "left.txt").write_text("by a killed judge")
-    batch.remove_old_scratch(results)
-    assert not scratch.exists() and not (results / batch.SCRATCH_RECORD).exists()
+    store.remove_old_scratch(results)
+    assert not scratch.exists() and not (results / store.SCRATCH_RECORD).exists()
     victim = tmp_path / ("dlgrade-scratch-" + "x")
     victim.mkdir()
     link = tmp_path / "tmp" / "dlgrade-scratch-link"
     link.symlink_to(victim)
     for planted in (victim, link):
-        (results / batch.SCRATCH_RECORD).write_text(str(planted))
-        batch.remove_old_scratch(results)
-        assert victim.is_dir() and not (results / batch.SCRATCH_RECORD).exists()
+        (results / store.SCRATCH_RECORD).write_text(str(planted))
+        store.remove_old_scratch(results)
+        assert victim.is_dir() and not (results / store.SCRATCH_RECORD).exists()
 
 
 def test_grade_all_selects_students_forces_regrades_says_what_it_ignored_and_cleans_up(tmp_path, monkeypatch,
@@ -670,13 +676,13 @@ def test_grade_all_selects_students_forces_regrades_says_what_it_ignored_and_cle
     monkeypatch.setattr(tempfile, "tempdir", str(tmp))
     (tmp / ("dlgrade-scratch-" + "0" * 16)).write_text("planted")
     seen = []
-    real_run_judges = batch.run_judges
+    real_run = executors.LocalExecutor.run
 
-    def spy(tasks, jobs, config, *args, **kwargs):
-        seen.append((sorted(t[0] for t in tasks), os.stat(config["scratch"]).st_mode & 0o777))
-        return real_run_judges(tasks, jobs, config, *args, **kwargs)
+    def spy(self, tasks, on_outcome):
+        seen.append((sorted(t.student for t in tasks), os.stat(self.config["scratch"]).st_mode & 0o777))
+        return real_run(self, tasks, on_outcome)
 
-    monkeypatch.setattr(batch, "run_judges", spy)
+    monkeypatch.setattr(executors.LocalExecutor, "run", spy)
     assert grade_all(subs, "--out", out, "--jobs", "1", "--student", "bob") == 0
     console = capsys.readouterr().out
     assert seen == [(["bob"], 0o700)]
@@ -684,7 +690,7 @@ def test_grade_all_selects_students_forces_regrades_says_what_it_ignored_and_cle
     assert sorted(stamps(out)) == ["bob"]
     row = next(r for r in csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())) if r["student"] == "alice")
     assert (row["status"], row["notes"]) == ("not graded", "not graded yet")
-    assert not (out / batch.LOCK).exists() and not (out / batch.SCRATCH_RECORD).exists()
+    assert not (out / store.LOCK).exists() and not (out / store.SCRATCH_RECORD).exists()
     assert [p.name for p in tmp.iterdir()] == ["dlgrade-scratch-" + "0" * 16]
 
     before = stamps(out)
@@ -695,5 +701,60 @@ def test_grade_all_selects_students_forces_regrades_says_what_it_ignored_and_cle
     assert seen[-1][0] == ["alice"] and stamps(out)["bob"] == before["bob"] and stamps(out)["alice"] != before["alice"]
     assert grade_all(subs, "--out", out, "--jobs", "1", "--student", "nobody") == 2
     assert "no gradable submission for nobody" in capsys.readouterr().err
-    assert len(seen) == 3 and not (out / batch.LOCK).exists()
+    assert len(seen) == 3 and not (out / store.LOCK).exists()
 
+
+
+# ------------------------------------------------------------- store and retries
+
+
+def test_store_keeps_the_first_result_of_a_fingerprint(tmp_path):
+    """When the same submission's result arrives twice (a worker presumed lost answers after all),
+    is the first kept untouched and the second dropped and counted; does a new fingerprint replace it?"""
+    from grader.scoring import CheckResult, GradeReport
+
+    def report(score):
+        return GradeReport(WEEK.name, "alice", [CheckResult("week1.mse", "value", "passed" if score else "failed",
+                                                            score, 2.0)])
+
+    results = store.Store(tmp_path)
+    first = report(2.0)
+    assert results.put("alice", "fp", first, class_summary.student_meta(first, "fp"))
+    before = stamps(tmp_path)
+    assert not results.put("alice", "fp", report(0.0), class_summary.student_meta(report(0.0), "fp"))
+    assert stamps(tmp_path) == before and results.duplicates == 1
+    assert results.report("alice") == first and results.finished("alice", "fp")["score"] == 2.0
+    assert results.put("alice", "other fp", report(0.0), class_summary.student_meta(report(0.0), "other fp"))
+    assert results.finished("alice", "fp") is None and results.finished("alice", "other fp")["score"] == 0.0
+
+
+def test_retries_repeat_only_the_machines_faults_and_only_so_often():
+    """Is an infrastructure fault retried up to max_tries attempts and then reported with every
+    attempt's reason, a graded outcome or a grader error reported at once, and a task that never
+    reached a worker put back without costing an attempt?"""
+    heard = []
+    tasks = [executors.Task(s, "fp", lambda: None) for s in ("a", "b", "c")]
+    queue = executors.Retries(tasks, heard.append, max_tries=2)
+    a = queue.next()
+    queue.done(a, jobs.Outcome(jobs.INFRASTRUCTURE, "a", "fp", why="the sandbox could not run"))
+    assert heard == [] and queue.next() is a and a.tries == 2
+    queue.fault(a, "the judge process died")
+    assert heard[-1].kind == jobs.INFRASTRUCTURE and heard[-1].why == (
+        "the sandbox could not run; the judge process died (2 attempts)")
+    b = queue.next()
+    queue.unsent(b)
+    assert queue.next() is b and b.tries == 1
+    queue.done(b, jobs.Outcome(jobs.ERROR, "b", "fp", why="the grader failed"))
+    c = queue.next()
+    queue.done(c, jobs.Outcome(jobs.GRADED, "c", "fp", report={}))
+    assert [o.kind for o in heard] == [jobs.INFRASTRUCTURE, jobs.ERROR, jobs.GRADED] and queue.next() is None
+
+
+def test_ray_is_optional(tmp_path, monkeypatch, capsys):
+    """Does the core never import Ray, and does --executor ray without it exit 2 saying how to install it?"""
+    code = "import sys, grader.cli, grader.cohort, grader.nbgrader_bridge; sys.exit('ray' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray fails
+    copy_modules(BLANK, tmp_path / "subs" / "alice")
+    assert grade_all(tmp_path / "subs", "--out", tmp_path / "out", "--executor", "ray") == 2
+    assert "install it with: pip install 'dlgrade[ray]'" in capsys.readouterr().err

@@ -136,6 +136,7 @@ def test_an_installed_wheel_grades_the_reference_to_full_marks_under_bubblewrap(
 DISTRIBUTIONS = {"sklearn": "scikit-learn", "yaml": "pyyaml", "PIL": "pillow", "markdown_it": "markdown-it-py"}
 # Imported only by the nbgrader commands (dlgrade nbgrader …), which need the nbgrader extra anyway.
 NBGRADER_ONLY = {"nbgrader"}
+EXTRA_ONLY = {"ray": "ray"}  # a library -> the extra that brings it (the core never imports it at start)
 
 
 def third_party_imports(files) -> dict[str, set[str]]:
@@ -154,7 +155,7 @@ def names(requirements) -> set[str]:
 
 def test_the_package_declares_what_it_imports_and_the_python_it_needs(wheel):
     """Is every library the grader imports (lazily too) a dependency of the package, the nbgrader bridge's
-    excepted (in the nbgrader extra), are a notebook's kernel and client named in the extras, is the Python
+    and the Ray executor's excepted (in the nbgrader and ray extras, and dev), are a notebook's kernel and client named in the extras, is the Python
     that tomllib needs claimed, and does the built wheel say so?"""
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
     core = names(project["dependencies"])
@@ -162,6 +163,8 @@ def test_the_package_declares_what_it_imports_and_the_python_it_needs(wheel):
     for dist, files in third_party_imports(sorted((REPO / "grader").glob("*.py"))).items():
         if dist in NBGRADER_ONLY:
             assert dist in extras["nbgrader"] and dist not in core, dist
+        elif dist in EXTRA_ONLY:
+            assert dist in extras[EXTRA_ONLY[dist]] and dist in extras["dev"] and dist not in core, dist
         else:
             assert dist in core, f"{dist} is imported by {sorted(files)} but is not a dependency"
     for extra in ("nbgrader", "dev"):

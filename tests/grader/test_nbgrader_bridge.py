@@ -15,7 +15,9 @@ pytest.importorskip("nbgrader")
 import nbformat  # noqa: E402
 from nbgrader.api import Gradebook  # noqa: E402
 
+from grader import jobs  # noqa: E402
 from grader import nbgrader_bridge as bridge  # noqa: E402
+from grader.jobs import GRADED, Outcome  # noqa: E402
 from grader.course import Week  # noqa: E402
 from grader.notebook import exercise_points, grade_id_of  # noqa: E402
 from grader.scoring import FAILED, HIDDEN, PASSED, PUBLIC, CheckResult, GradeReport  # noqa: E402
@@ -48,11 +50,12 @@ def judge(monkeypatch):
     """Replace the judge: judge[student] = GradeReport (default: zero everywhere)."""
     canned = {}
 
-    def fake(week, folder, mode="grade", device="auto", limits=None, progress=None, **kw):
-        assert mode == "grade"
-        return canned.get(folder.parent.name, report(name=folder.parent.name))
+    def fake(week, job, **kw):
+        r = canned.get(job.student, report(name=job.student))
+        return Outcome(GRADED, job.student, job.fingerprint, report=r.to_dict())
 
-    monkeypatch.setattr(bridge, "grade_submission", fake)
+    monkeypatch.setattr(jobs, "run_job", fake)
+    monkeypatch.setattr(bridge, "DEFAULT_EXECUTOR", "inline")  # in this process, where the fake is
     return canned
 
 
@@ -140,7 +143,8 @@ def test_rerun_keeps_manual_scores_and_replaces_auto_scores(course, judge):
         g.manual_score = 2.0
         gb.db.commit()
     judge["bob"] = report({"week1.adam": (1.0, 3.0)})
-    run = autograde(course)
+    assert autograde(course).graded[0].score == 2  # the same submission: its stored result
+    run = autograde(course, force=True)
     assert run.graded[0].score == 6
     with gradebook(course) as gb:
         sgd = gb.find_grade(grade_id_of("week1.sgd"), NAME, NAME, "bob")
@@ -319,14 +323,14 @@ def test_strip_hidden_tests():
 def test_gradebook_restored_when_judging_changes_it(course, judge, monkeypatch):
     """If gradebook.db changes while student code runs, is it restored, the changed copy kept, and a note given?"""
     submit(course, "mallory")
-    original = bridge.grade_submission
+    original = jobs.run_job
 
-    def tampering(week, folder, **kw):
+    def tampering(week, job, **kw):
         (course / "gradebook.db").write_bytes(b"owned")
         (course / "gradebook.db-journal").write_bytes(b"journal")
-        return original(week, folder, **kw)
+        return original(week, job, **kw)
 
-    monkeypatch.setattr(bridge, "grade_submission", tampering)
+    monkeypatch.setattr(jobs, "run_job", tampering)
     run = autograde(course)
     assert any("restored" in n for n in run.notes) and any("journal" in n for n in run.notes)
     assert (course / "gradebook.db.changed-during-grading").read_bytes() == b"owned"
@@ -349,6 +353,67 @@ def test_real_submission_writing_the_gradebook_changes_nothing(course):
     con = sqlite3.connect(db)
     assert con.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert con.execute("SELECT count(*) FROM grade WHERE manual_score IS NOT NULL").fetchone() == (0,)
+
+
+def test_autograde_isolates_each_failure_and_a_rerun_finishes_the_rest(course, monkeypatch):
+    """With the real judges: one student whose sandbox cannot start, one whose timestamp.txt is not a
+    time and one whose judge is killed mid-run. Are the others graded and recorded (the broken
+    timestamp with a note), the two failures reported "infrastructure" after the bounded attempts and
+    kept out of the gradebook (no zero), and does a re-run grade and record them, regrading no one else?"""
+    from nbgrader.api import MissingEntry
+
+    submit(course, "alice")
+    (submit(course, "bob") / "timestamp.txt").write_text("not a time")
+    submit(course, "carol")
+    dave = submit(course, "dave")
+    for module in WEEK.modules:
+        shutil.copy(WEEK.solution_dir / f"{module}.py", dave / f"{module}.py")
+    monkeypatch.setenv(jobs.NO_SANDBOX_ENV, "alice")
+    monkeypatch.setenv(jobs.KILL_JUDGE_ENV, "carol")
+    run = autograde(course, jobs=2, max_tries=2)
+    assert sorted(g.student for g in run.graded) == ["bob", "dave"] and not run.complete
+    assert run.not_graded["alice"].startswith("infrastructure: the sandbox could not run")
+    assert run.not_graded["carol"].startswith("infrastructure: the judge process died while grading it")
+    assert all(why.endswith("(2 attempts)") for why in run.not_graded.values())
+    bob = next(g for g in run.graded if g.student == "bob")
+    assert any("timestamp.txt could not be read as a time" in n for n in bob.notes)
+    with gradebook(course) as gb:
+        assert gb.find_submission(NAME, "dave").score == 63
+        assert gb.find_submission(NAME, "bob").timestamp is None
+        for student in ("alice", "carol"):
+            with pytest.raises(MissingEntry):
+                gb.find_submission(NAME, student)
+    results = course / bridge.RESULTS_FOLDER / NAME
+    summary = (results / "summary.md").read_text()
+    assert "alice" in summary and "carol" in summary and "Could not be graded" in summary
+    done = {p.parent.name: p.stat().st_mtime_ns for p in results.glob("*/results.json")}
+    assert sorted(done) == ["bob", "dave"]
+
+    monkeypatch.delenv(jobs.NO_SANDBOX_ENV)
+    monkeypatch.delenv(jobs.KILL_JUDGE_ENV)
+    run = autograde(course, jobs=2)
+    assert sorted(g.student for g in run.graded) == ["alice", "bob", "carol", "dave"] and run.complete
+    assert {p.parent.name: p.stat().st_mtime_ns for p in results.glob("*/results.json") if p.parent.name in done} == done
+    with gradebook(course) as gb:
+        assert gb.find_submission(NAME, "dave").score == 63
+        assert gb.find_submission(NAME, "alice").score == gb.find_submission(NAME, "carol").score == 0
+
+
+def test_autograde_cli_exits_1_until_every_student_is_recorded(course, monkeypatch, capsys):
+    """Does `dlgrade nbgrader autograde` say who was not graded and exit 1, then 0 once a re-run
+    recorded everyone?"""
+    from grader.cli import main
+
+    submit(course, "alice")
+    submit(course, "bob")
+    monkeypatch.setenv(jobs.NO_SANDBOX_ENV, "bob")
+    args = ["--course", str(ROOT), "nbgrader", "autograde", "week1", "--nbgrader-course", str(course),
+            "--max-tries", "1", *(["--isolation", CLASS_ISOLATION[-1]] if CLASS_ISOLATION else [])]
+    assert main(args) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert "not recorded: bob: infrastructure: the sandbox could not run" in out and "re-run the same command" in out
+    monkeypatch.delenv(jobs.NO_SANDBOX_ENV)
+    assert main(args) == 0
 
 
 # -------------------------------------------------------------------- init, CLI

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from grader import batch, isolation, provenance
+from grader import class_summary, cohort, discovery, isolation, provenance, store
 from grader.cli import main
 from grader.course import Week
-from grader.sandbox import LinkRefused, _copy_module, open_folder
+from grader.sandbox import LinkRefused, _read_module, open_folder, read_modules
 
 from conftest import ROOT
 
@@ -36,7 +36,7 @@ def copy_modules(src: Path, dest: Path) -> Path:
 def other_user() -> pwd.struct_passwd:
     """A user of this machine other than the one running the tests."""
     user = next((u for u in sorted(pwd.getpwall(), key=lambda u: u.pw_uid)
-                 if u.pw_uid != os.geteuid() and batch.unsafe_id(u.pw_name) is None), None)
+                 if u.pw_uid != os.geteuid() and discovery.unsafe_id(u.pw_name) is None), None)
     if user is None:
         pytest.skip("this machine has no other user to name as a student")
     return user
@@ -71,21 +71,33 @@ def test_open_folder_follows_the_path_to_the_entry_but_no_link_from_it_down(tmp_
         open_folder(subs / "nobody", subs / "nobody")
 
 
-def test_copy_module_reads_regular_files_only(tmp_path):
-    """Is a module file copied only when it is a regular file, never through a link or from a FIFO?"""
+def test_read_module_reads_regular_files_only(tmp_path):
+    """Is a module file read only when it is a regular file, never through a link or from a FIFO?"""
     (tmp_path / "ok.py").write_text("X = 1\n")
     (tmp_path / "link.py").symlink_to(REF / "regression.py")
     os.mkfifo(tmp_path / "fifo.py")
     fd = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
     try:
-        assert _copy_module(fd, "ok.py", tmp_path / "copy.py") == "ok"
-        assert (tmp_path / "copy.py").read_text() == "X = 1\n"
-        assert _copy_module(fd, "link.py", tmp_path / "x") == "link.py is a symbolic link; submit the file itself"
-        assert _copy_module(fd, "fifo.py", tmp_path / "x") == "fifo.py is not a regular file"
-        assert _copy_module(fd, "absent.py", tmp_path / "x") == "absent.py is missing from the submission"
+        assert _read_module(fd, "ok.py") == b"X = 1\n"
+        assert _read_module(fd, "link.py") == "link.py is a symbolic link; submit the file itself"
+        assert _read_module(fd, "fifo.py") == "fifo.py is not a regular file"
+        assert _read_module(fd, "absent.py") == "absent.py is missing from the submission"
     finally:
         os.close(fd)
-    assert not (tmp_path / "x").exists()
+
+
+def test_read_modules_follows_no_link_from_the_entry_down_and_keeps_refused_modules_out(tmp_path):
+    """With the student's entry as root, does a linked week folder leave every module unread; are
+    refused modules given their reason without being read?"""
+    entry = tmp_path / "alice"
+    (entry / "real").mkdir(parents=True)
+    (entry / "real" / "a.py").write_text("A = 1\n")
+    (entry / "week").symlink_to(entry / "real")
+    read = read_modules(entry / "week", ["a", "b"], root=entry)
+    assert all("symbolic link, which grading never follows" in why for why in read.values())
+    read = read_modules(entry / "real", ["a", "b"], root=entry, refused={"a": "a.py was a link when submitted"})
+    assert read == {"a": "a.py was a link when submitted", "b": "b.py is missing from the submission"}
+    assert read_modules(entry / "real", ["a"], root=entry) == {"a": b"A = 1\n"}
 
 
 def test_link_on_path_names_the_first_link_and_where_it_points(tmp_path):
@@ -203,15 +215,15 @@ def test_a_symlinked_zip_is_never_opened(tmp_path):
     (tmp_path / "mallory.zip").symlink_to(zf)
     dest = tmp_path / "out"
     dest.mkdir()
-    notes = batch.extract_zip(tmp_path / "mallory.zip", dest, WEEK.modules)
+    notes = discovery.extract_zip(tmp_path / "mallory.zip", dest, WEEK.modules)
     assert len(notes) == 1 and "symbolic link" in notes[0] and list(dest.iterdir()) == []
 
 
 def test_fingerprint_follows_what_vetting_found(tmp_path):
-    sub = batch.Submission("alice", copy_modules(REF, tmp_path / "alice"), tmp_path / "alice")
-    plain = batch.fingerprint(sub, WEEK.modules, "key")
-    assert batch.fingerprint(sub, WEEK.modules, "key", provenance.Vetting()) == plain
-    assert batch.fingerprint(sub, WEEK.modules, "key", provenance.Vetting(flags=["x"])) != plain
+    sub = discovery.Submission("alice", copy_modules(REF, tmp_path / "alice"), tmp_path / "alice")
+    plain = store.fingerprint(sub, WEEK.modules, "key")
+    assert store.fingerprint(sub, WEEK.modules, "key", provenance.Vetting()) == plain
+    assert store.fingerprint(sub, WEEK.modules, "key", provenance.Vetting(flags=["x"])) != plain
 
 
 def test_flags_reach_the_summary_and_gradebook_but_not_the_students_files():
@@ -219,11 +231,11 @@ def test_flags_reach_the_summary_and_gradebook_but_not_the_students_files():
     meta = {"student": "mallory", "score": 0, "max_score": 1, "isolation": "bubblewrap", "notes": ["a note"],
             "flags": ["mallory/week1 is a symbolic link to /course/solutions"],
             "exercises": [{"id": "week1.sgd", "score": 0, "max_score": 1, "status": "error", "hint": "x"}]}
-    s = batch.class_summary(WEEK.name, [meta], {}, [], ["the exchange was not checked"])
+    s = class_summary.class_summary(WEEK.name, [meta], {}, [], ["the exchange was not checked"])
     assert s["flagged"] == [{"student": "mallory", "flags": meta["flags"]}]
-    md = batch.summary_markdown(s)
+    md = class_summary.summary_markdown(s)
     assert "## Flagged" in md and "is a symbolic link to /course/solutions" in md and "exchange was not checked" in md
-    rows = list(csv.reader(io.StringIO(batch.gradebook_csv([meta], {}, ["week1.sgd"]))))
+    rows = list(csv.reader(io.StringIO(class_summary.gradebook_csv([meta], {}, ["week1.sgd"]))))
     assert rows[1][-1] == "a note; FLAGGED: mallory/week1 is a symbolic link to /course/solutions"
 
 
@@ -247,12 +259,12 @@ def test_a_class_is_not_graded_without_bubblewrap_unless_asked(tmp_path, monkeyp
 def test_a_rubric_asking_for_rlimits_needs_the_command_line_too(monkeypatch):
     week = Week.load("week1", ROOT)
     week.rubric = {**week.rubric, "limits": {**week.rubric.get("limits", {}), "isolation": "rlimits"}}
-    with pytest.raises(batch.BatchError, match="pass --isolation rlimits"):
-        batch.class_isolation(week, None)
-    assert batch.class_isolation(week, "rlimits") == "rlimits"
+    with pytest.raises(store.BatchError, match="pass --isolation rlimits"):
+        cohort.class_isolation(week, None)
+    assert cohort.class_isolation(week, "rlimits") == "rlimits"
     no_bubblewrap(monkeypatch)
-    with pytest.raises(batch.BatchError, match="not installed"):
-        batch.class_isolation(WEEK, "auto")
+    with pytest.raises(store.BatchError, match="not installed"):
+        cohort.class_isolation(WEEK, "auto")
 
 
 # ------------------------------------------------------------------ nbgrader autograde
@@ -260,17 +272,21 @@ def test_a_rubric_asking_for_rlimits_needs_the_command_line_too(monkeypatch):
 
 @pytest.fixture
 def judged(monkeypatch):
-    """The judge replaced by a blank report; records the limits and arguments it was called with."""
+    """The judge replaced (in this process) by a blank report; records (student, keyword arguments,
+    job) of each call."""
+    from grader import jobs
     from grader import nbgrader_bridge as bridge
     from grader.scoring import GradeReport
 
     calls = []
 
-    def fake(week, folder, **kw):
-        calls.append((folder.parent.name, kw))
-        return GradeReport(week=week.name, submission=folder.parent.name, results=[])
+    def fake(week, job, **kw):
+        calls.append((job.student, kw, job))
+        report = GradeReport(week=week.name, submission=job.student, results=[])
+        return jobs.Outcome(jobs.GRADED, job.student, job.fingerprint, report=report.to_dict())
 
-    monkeypatch.setattr(bridge, "grade_submission", fake)
+    monkeypatch.setattr(jobs, "run_job", fake)
+    monkeypatch.setattr(bridge, "DEFAULT_EXECUTOR", "inline")
     return calls
 
 
@@ -292,7 +308,7 @@ def test_nbgrader_autograde_needs_bubblewrap_unless_asked(course, judged, monkey
     assert main(["--course", str(ROOT), "nbgrader", "autograde", "week1", "--course", str(course)]) == 2
     assert judged == []
     bridge.autograde(WEEK, course, isolation="rlimits")
-    assert [(s, kw["limits"].isolation) for s, kw in judged] == [("alice", "rlimits")]
+    assert [(s, kw["limits"].isolation) for s, kw, _ in judged] == [("alice", "rlimits")]
 
 
 def test_an_unparsable_timestamp_costs_only_that_student(course, judged):
@@ -317,9 +333,9 @@ def test_an_unparsable_timestamp_costs_only_that_student(course, judged):
 
 
 def test_nbgrader_autograde_reads_nothing_through_a_link(course, judged, tmp_path):
-    """With submitted/<student>/ or its week folder a link, is the judge told the student's own
-    entry (so the sandbox refuses the link), no notebook read, nothing copied to autograded/,
-    and the link flagged in dlgrade_flags.csv and formgrader?"""
+    """With submitted/<student>/ or its week folder a link, is nothing behind it sent to the judge
+    (every module refused as a link), no notebook read, nothing copied to autograded/, and the link
+    flagged in dlgrade_flags.csv and formgrader?"""
     from nbgrader.api import Gradebook
 
     from grader import nbgrader_bridge as bridge
@@ -329,8 +345,11 @@ def test_nbgrader_autograde_reads_nothing_through_a_link(course, judged, tmp_pat
     (course / "submitted" / "mallory" / WEEK.name).symlink_to(REF)
     (course / "submitted" / "trudy").symlink_to(alice.parent)
     run = bridge.autograde(WEEK, course, isolation="rlimits")
-    roots = {s: kw["root"] for s, kw in judged}
-    assert roots == {s: course / "submitted" / s for s in ("alice", "mallory", "trudy")}
+    sent = {s: job.modules for s, _, job in judged}
+    assert sorted(sent) == ["alice", "mallory", "trudy"]
+    assert all(isinstance(data, bytes) for data in sent["alice"].values())
+    for student in ("mallory", "trudy"):
+        assert all("symbolic link, which grading never follows" in why for why in sent[student].values())
     flagged = {g.student: g.provenance for g in run.graded}
     assert flagged["alice"] == []
     assert "symbolic link to" in flagged["mallory"][0] and str(REF) in flagged["mallory"][0]

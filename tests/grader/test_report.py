@@ -478,7 +478,7 @@ def test_md_inline_text_opens_no_block_in_a_list_item_or_a_heading(text):
 def test_summary_md_shows_normalised_numbers_without_backslashes():
     """Does summary.md show hints such as "got #, expected #" as they are (no "\\#"), while a student-controlled
     string that would open a heading, a list or a link is still escaped?"""
-    from grader import batch
+    from grader import class_summary
 
     def meta(student, hint):
         return {"student": student, "score": 0, "max_score": 3, "isolation": "bubblewrap", "notes": [],
@@ -486,8 +486,8 @@ def test_summary_md_shows_normalised_numbers_without_backslashes():
 
     hints = ["# of # cases wrong"] * 3 + ["got #, expected # at (#, #)"] * 2 + ["# evil [click](http://x) <img src=x>"]
     metas = [meta(f"s{i}", h) for i, h in enumerate(hints)]
-    summary = batch.class_summary("week1_linear_models", metas, {"# mallory": "- the judge died"}, [])
-    md = batch.summary_markdown(summary)
+    summary = class_summary.class_summary("week1_linear_models", metas, {"# mallory": "- the judge died"}, [])
+    md = class_summary.summary_markdown(summary)
     assert "\\#" not in md.split("## Could not be graded")[0]
     assert ("- 100% failed week1.adam; most common: # of # cases wrong (3 of 6); then: got #, expected # at (#, #) (2), "
             "# evil \\[click\\](http://x) \\<img src=x\\> (1)\n") in md

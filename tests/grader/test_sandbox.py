@@ -1009,7 +1009,10 @@ def test_killed_fork_server_is_restarted(start):
             return 42
     """)
     server = session._sandbox._proc.pid
-    session.mod.kill_parent()
+    try:
+        session.mod.kill_parent()
+    except StudentCrash:
+        pass  # under bubblewrap the worker may die with its server's PID namespace before it replies
     assert wait_gone(server, 60)  # the kill is asynchronous: a loaded machine may take a while to deliver it
     session.close()  # the next call needs a new worker, from a new server
     assert session.mod.ok() == 42
