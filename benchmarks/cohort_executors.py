@@ -35,6 +35,8 @@ from grade_all_week1 import make_class  # noqa: E402
 from grader.course import Week  # noqa: E402
 from grader.isolation import probe  # noqa: E402
 
+RAY_START = ("import ray; ray.init(include_dashboard=False, log_to_driver=False, logging_level='ERROR'); "
+             "ray.shutdown()")
 BEFORE = "76eb2fd"  # the last revision with grader/batch.py and the sequential nbgrader autograde
 
 
@@ -137,7 +139,10 @@ def main() -> None:
         walls = {label.split()[2]: wall for label, wall, _ in rows if label.startswith("grade-all")}
         if "local" in walls and "ray" in walls:
             extra = walls["ray"] - walls["local"]
-            print(f"Ray adds {extra:+.1f} s in all, {extra / n:+.3f} s per submission (its cluster's start included)")
+            start, _, _ = timed([sys.executable, "-c", RAY_START], ROOT)
+            print(f"Ray adds {extra:+.1f} s in all, {extra / n:+.3f} s per submission; starting and stopping a "
+                  f"local cluster alone takes {start:.1f} s (a fresh process), so {(extra - start) / n:+.3f} s per "
+                  "submission beyond it")
         reference = next(iter(scores.values()), {})
         same = all(s == reference for s in scores.values())
         print(f"same score for every student in every run: {'yes' if same else 'NO'}")

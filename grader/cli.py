@@ -246,8 +246,8 @@ def check_cohort_options(args, week: Week) -> None:
 
 
 def add_cohort_options(parser) -> None:
-    """--jobs, --executor, --ray-address, --student-timeout, --student and --force, shared by
-    grade-all and nbgrader autograde."""
+    """--jobs, --executor, --ray-address, --student-timeout, --max-tries, --student and --force,
+    shared by grade-all and nbgrader autograde."""
     parser.add_argument("--jobs", type=int, default=None,
                         help="students graded at once (default: the number of cores here; with --executor ray, "
                              "the cluster's CPUs)")

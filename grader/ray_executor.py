@@ -142,6 +142,8 @@ class RayExecutor:
         """The resources each job asks for, and how many jobs may be in flight."""
         cluster = ray.cluster_resources()
         gpus = int(cluster.get("GPU", 0))
+        if self.config["options"]["device"] == "cuda" and not gpus:
+            raise BatchError("--device cuda, but the Ray cluster has no GPU (pass --device auto or cpu)")
         gpu = gpus > 0 and self.week.trains and self.config["options"]["device"] != "cpu"
         slots = gpus if gpu else max(1, int(cluster.get("CPU", 1)))
         return {"num_cpus": 1, "num_gpus": 1 if gpu else 0, "in_flight": self.jobs or slots}

@@ -46,6 +46,29 @@ def results_snapshot(results: Path) -> dict:
     return out
 
 
+def results_stamps(results: Path) -> dict:
+    """student -> (inode, mtime) of their results.json: which results a run wrote again."""
+    return {p.parent.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in results.glob("*/results.json")}
+
+
+def kill_after_results(cmd: list[str], results: Path, count: int, timeout: float) -> None:
+    """Run `cmd` (from the repository, in a session of its own) and SIGKILL it with every process
+    it started once `results` holds `count` students' results.json (or it ended, or `timeout`)."""
+    import signal
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while len(list(results.glob("*/results.json"))) < count and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
 def known_bad_patches(week_name: str) -> list[Path]:
     return sorted((ROOT / "examples" / week_name / "known_bad").glob("*.py"))
 

@@ -7,11 +7,9 @@ import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
 from pathlib import Path
 
@@ -22,7 +20,7 @@ from grader.cli import apply_known_bad, known_bad_meta, main
 from grader.course import Week
 from grader.report import validate_gradescope
 
-from conftest import CLASS_ISOLATION, ROOT, results_snapshot
+from conftest import CLASS_ISOLATION, ROOT, kill_after_results, results_snapshot, results_stamps
 
 WEEK = Week.load("week1", ROOT)
 MODULES = WEEK.modules
@@ -50,9 +48,7 @@ def grade_all(*args) -> int:
     return main(["grade-all", "week1", *map(str, args), "--device", "cpu", *CLASS_ISOLATION])
 
 
-def stamps(results: Path) -> dict:
-    """student -> (inode, mtime) of their results.json."""
-    return {p.parent.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in results.glob("*/results.json")}
+stamps = results_stamps
 
 
 # ----------------------------------------------------------------------- discovery
@@ -498,15 +494,7 @@ def test_killed_run_resumes_to_the_uninterrupted_result(klass, graded, tmp_path)
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "grader", "grade-all", "week1", str(klass), "--out", str(out), "--jobs", "2",
            "--device", "cpu", *CLASS_ISOLATION]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 120
-        while len(list(out.glob("*/results.json"))) < 5 and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    kill_after_results(cmd, out, 5, timeout=120)
     done = stamps(out)
     assert 5 <= len(done) < 12, "the run was not killed halfway"
     for p in out.rglob("*"):  # whole, never half-written (temporary files aside)

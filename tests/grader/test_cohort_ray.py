@@ -8,10 +8,8 @@ import io
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -23,7 +21,7 @@ from grader import jobs  # noqa: E402
 from grader.cli import apply_known_bad  # noqa: E402
 from grader.course import Week  # noqa: E402
 
-from conftest import CLASS_ISOLATION, ROOT, results_snapshot  # noqa: E402
+from conftest import CLASS_ISOLATION, ROOT, kill_after_results, results_snapshot, results_stamps  # noqa: E402
 
 WEEK = Week.load("week1", ROOT)
 REF, BLANK = WEEK.solution_dir, WEEK.template_dir
@@ -45,9 +43,7 @@ def grade_all(subs: Path, out: Path, *args, env: dict | None = None, timeout: fl
                           env={**os.environ, **(env or {})})
 
 
-def stamps(results: Path) -> dict:
-    """student -> (inode, mtime) of their results.json."""
-    return {p.parent.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in results.glob("*/results.json")}
+stamps = results_stamps
 
 
 @pytest.fixture(scope="module")
@@ -135,15 +131,7 @@ def test_killed_driver_resumes_without_losing_or_repeating_a_result(klass, local
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "grader", "grade-all", "week1", str(klass), "--out", str(out), "--device", "cpu",
            "--executor", "ray", "--jobs", "2", *CLASS_ISOLATION]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
-        deadline = time.monotonic() + 300
-        while not list(out.glob("*/results.json")) and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-    finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    kill_after_results(cmd, out, 1, timeout=300)
     done = stamps(out)
     assert 1 <= len(done) < 9, "the run was not killed halfway"
     for p in out.glob("*/grading.json"):
