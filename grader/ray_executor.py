@@ -2,8 +2,9 @@
 
 ``pip install 'dlgrade[ray]'`` on the driver and on every node (the same dlgrade: a worker
 whose grader differs from the driver's refuses its jobs). The driver joins the cluster at
-``--ray-address`` or ``$RAY_ADDRESS``, else starts a local one (``ray.init()``), and shuts down
-only a cluster it started.
+``--ray-address`` or ``$RAY_ADDRESS``, else starts a local one (``ray.init()``, without its dashboard
+and with Ray's usage statistics off unless ``RAY_USAGE_STATS_ENABLED`` says otherwise), and shuts
+down only a cluster it started.
 
 Nothing needs a shared file system. The week's course files (assignment, reference solution,
 stubs) and the course secret travel once, as bytes in Ray's object store (`course_bundle`);
@@ -131,7 +132,8 @@ class RayExecutor:
         try:
             if self.address:
                 ray.init(address=self.address, log_to_driver=False, logging_level="ERROR")
-            else:
+            else:  # a cluster of our own sends Ray's usage statistics nowhere, unless the user asked for them
+                os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
                 ray.init(include_dashboard=False, log_to_driver=False, logging_level="ERROR")
         except Exception as e:
             where = f"join the Ray cluster at {self.address}" if self.address else "start a local Ray cluster"
