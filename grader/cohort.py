@@ -32,9 +32,9 @@ from pathlib import Path
 from .class_summary import student_meta, write_class_files
 from .course import Week
 from .discovery import Discovery, Submission, discover, vet
-from .executors import InlineExecutor, LocalExecutor, Task, student_seconds
+from .executors import MAX_TRIES, InlineExecutor, LocalExecutor, Task, grading_limits, student_seconds
 from .jobs import ERROR, GRADED, INFRASTRUCTURE, Outcome, hooks_from_environment, pack
-from .provenance import exchange_inbound, grader_digest
+from .provenance import exchange_inbound
 from .report import format_points, printable
 from .scoring import GradeReport
 from .store import (LOCK, BatchError, Store, acquire_lock, clean_stray_files, fingerprint, grading_key, invalidate,
@@ -55,8 +55,8 @@ class BatchRun:
     failed: dict[str, str] = field(default_factory=dict)  # student -> why they could not be graded
     interrupted: bool = False
     notes: list[str] = field(default_factory=list)  # about the whole run, for the instructor
-    duplicates: int = 0  # results dropped: the same fingerprint was already stored
-    fingerprints: dict[str, str] = field(default_factory=dict)  # student -> the key of their result
+    finished: dict[str, dict] = field(default_factory=dict)  # student -> grading.json of their current result
+    not_graded: dict[str, str] = field(default_factory=dict)  # student -> why they have no current result
 
     @property
     def complete(self) -> bool:
@@ -152,7 +152,7 @@ def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, options: di
     done = {s.student for s in found.submissions if store.finished(s.student, prints[s.student]) is not None}
     todo = [s for s in found.submissions
             if (not students or s.student in students) and (force or s.student not in done)]
-    run = BatchRun(found, {}, skipped=len(done - {s.student for s in todo}), notes=notes, fingerprints=prints)
+    run = BatchRun(found, {}, skipped=len(done - {s.student for s in todo}), notes=notes)
 
     def on_outcome(outcome: Outcome) -> None:
         student = outcome.student
@@ -179,12 +179,10 @@ def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, options: di
     scratch = make_scratch(results_dir) if todo else None
     try:
         if todo:
-            from .executors import MAX_TRIES, grading_limits
-
             if student_timeout is None:
                 student_timeout = student_seconds(week, grading_limits(week, options))
             config = {"week": week.name, "course": str(week.root), "options": options, "scratch": str(scratch),
-                      "hooks": hooks_from_environment(), "grader": grader_digest()}
+                      "hooks": hooks_from_environment()}
             tasks = [Task(s.student, prints[s.student],
                           lambda s=s: pack(week, s, prints[s.student], vetted[s.student])) for s in todo]
             make_executor(executor, week, config, jobs=jobs, ray_address=ray_address, max_seconds=student_timeout,
@@ -196,16 +194,15 @@ def _grade_all(week: Week, submissions_dir: Path, results_dir: Path, options: di
             progress.stop()
         if scratch is not None:
             remove_scratch(results_dir, scratch)
-    run.duplicates = store.duplicates
-    metas, not_graded = [], {}
     for s in found.submissions:
         meta = store.finished(s.student, prints[s.student])
         if meta is not None:
-            metas.append(meta)
+            run.finished[s.student] = meta
         else:
-            not_graded[s.student] = run.failed.get(s.student) or (
+            run.not_graded[s.student] = run.failed.get(s.student) or (
                 "not graded yet (the run was interrupted)" if run.interrupted else "not graded yet")
-    run.summary = write_class_files(results_dir, week, metas, not_graded, found.refused, run.notes)
+    run.summary = write_class_files(results_dir, week, list(run.finished.values()), run.not_graded, found.refused,
+                                    run.notes)
     return run
 
 

@@ -27,7 +27,7 @@ from multiprocessing.connection import wait
 from typing import Callable
 
 from .course import Week
-from .jobs import ERROR, INFRASTRUCTURE, Job, Outcome, run_job
+from .jobs import ERROR, INFRASTRUCTURE, Job, Outcome
 
 MAX_TRIES = 3  # attempts at one job before its student is reported "not graded: infrastructure"
 
@@ -115,6 +115,16 @@ def grading_limits(week: Week, options: dict):
                               isolation=options.get("isolation"))
 
 
+def grader_for(week: Week, config: dict, *, hooks: bool = True, hidden: tuple[str, ...] = ()) -> Callable[[Job], Outcome]:
+    """How a worker grades the jobs of the run `config`: `grader.jobs.run_job` with the run's device
+    and limits, its test hooks unless `hooks` is False, and `hidden` kept from student code."""
+    from . import jobs
+
+    options, limits = config["options"], grading_limits(week, config["options"])
+    return lambda job: jobs.run_job(week, job, device=options["device"], limits=limits,
+                                    hooks=config.get("hooks") if hooks else None, hidden=hidden)
+
+
 class InlineExecutor:
     """Every job in this process, one after another: for debugging the grader (a breakpoint in
     `grader.jobs.run_job` is reached) and for tests. Student code still runs in its sandbox; a
@@ -126,17 +136,13 @@ class InlineExecutor:
         self.config, self.max_tries = config, max_tries
 
     def run(self, tasks: list[Task], on_outcome: Callable[[Outcome], None]) -> None:
-        from . import jobs
-
-        week = Week.load(self.config["week"], self.config["course"])
-        options = self.config["options"]
-        limits = grading_limits(week, options)
+        grade = grader_for(Week.load(self.config["week"], self.config["course"]), self.config, hooks=False)
         queue = Retries(tasks, on_outcome, self.max_tries)
         while queue.pending:
             task = queue.next()
             job = queue.job(task)
             if job is not None:
-                queue.done(task, jobs.run_job(week, job, device=options["device"], limits=limits))
+                queue.done(task, grade(job))
 
 
 # ------------------------------------------------------------------------ local
@@ -148,9 +154,7 @@ def _judge_main(conn, config: dict) -> None:
     signal.signal(signal.SIGINT, lambda *a: None)  # Ctrl-C is the parent's to handle
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))  # unwinds: sandboxes and temporary files go
     tempfile.tempdir = config["scratch"]  # what a killed judge leaves there, the run removes
-    week = Week.load(config["week"], config["course"])
-    opts = config["options"]
-    limits = grading_limits(week, opts)
+    grade = grader_for(Week.load(config["week"], config["course"]), config)
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -159,7 +163,7 @@ def _judge_main(conn, config: dict) -> None:
             return
         if job is None:
             return
-        outcome = run_job(week, job, device=opts["device"], limits=limits, hooks=config.get("hooks"))
+        outcome = grade(job)
         try:
             conn.send(("outcome", outcome.to_dict()))
         except (BrokenPipeError, OSError):

@@ -22,6 +22,7 @@ import random
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import asdict, dataclass, field
@@ -118,7 +119,8 @@ def run_job(week: Week, job: Job, *, device: str = "auto", limits=None, hooks: d
     if _hook(hooks, KILL_JUDGE_ENV, job.student) or _hook(hooks, KILL_ONCE_ENV, job.student):
         os.kill(os.getpid(), signal.SIGKILL)
     if _hook(hooks, HANG_JUDGE_ENV, job.student):
-        signal.signal(signal.SIGTERM, signal.SIG_IGN) if _main_thread() else None
+        if threading.current_thread() is threading.main_thread():  # a Ray task may run in another thread
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         while True:
             time.sleep(60)
     _reset_random_state()
@@ -145,9 +147,3 @@ def run_job(week: Week, job: Job, *, device: str = "auto", limits=None, hooks: d
     report.submission = job.student
     report.notes = job.notes + report.notes
     return Outcome(GRADED, job.student, job.fingerprint, report=report.to_dict())
-
-
-def _main_thread() -> bool:
-    import threading
-
-    return threading.current_thread() is threading.main_thread()

@@ -385,13 +385,13 @@ def autograde(week: Week, course_dir: str | Path, *, students: list[str] | None 
     for sub in batch.discovery.submissions:
         if students and sub.student not in students:
             continue
-        meta = store.finished(sub.student, batch.fingerprints[sub.student])
+        meta = batch.finished.get(sub.student)
         try:
             report = store.report(sub.student) if meta is not None else None
         except (OSError, ValueError, TypeError) as e:
             report, why = None, f"its stored report could not be read ({type(e).__name__}); re-run with --force"
         else:
-            why = batch.failed.get(sub.student) or "not graded yet"
+            why = batch.not_graded.get(sub.student, "")
         if report is None:
             run.not_graded[sub.student] = why
             continue

@@ -32,8 +32,9 @@ from pathlib import Path
 from typing import Callable
 
 from .course import Week
-from .executors import MAX_TRIES, Retries, Task, grading_limits
-from .jobs import ERROR, INFRASTRUCTURE, Job, Outcome, run_job
+from .executors import MAX_TRIES, Retries, Task, grader_for
+from .jobs import ERROR, INFRASTRUCTURE, Job, Outcome
+from .provenance import grader_digest
 from .store import BatchError
 
 INSTALL = "pip install 'dlgrade[ray]'"
@@ -94,8 +95,6 @@ def _week_on_worker(bundle: dict) -> Week:
 
 def grade_on_worker(bundle: dict, job: Job, config: dict) -> dict:
     """A Ray task: grade `job` on this node and return its outcome as a dict."""
-    from .provenance import grader_digest
-
     if grader_digest() != config["grader"]:
         return Outcome(INFRASTRUCTURE, job.student, job.fingerprint,
                        why="this Ray node's dlgrade differs from the driver's (install the same version on every "
@@ -107,11 +106,8 @@ def grade_on_worker(bundle: dict, job: Job, config: dict) -> dict:
         tempfile.tempdir = str(scratch)  # the driver's scratch folder when on its machine: removed at the end
     except OSError:
         tempfile.tempdir = None
-    week = _week_on_worker(bundle)
-    options = config["options"]
     hidden = tuple(p for p in (config["course"],) if os.path.isdir(p))  # the driver's course, on its machine
-    return run_job(week, job, device=options["device"], limits=grading_limits(week, options),
-                   hooks=config.get("hooks"), hidden=hidden).to_dict()
+    return grader_for(_week_on_worker(bundle), config, hidden=hidden)(job).to_dict()
 
 
 class RayExecutor:
@@ -158,12 +154,13 @@ class RayExecutor:
             remote = ray.remote(grade_on_worker).options(num_cpus=wants["num_cpus"], num_gpus=wants["num_gpus"],
                                                          max_retries=0)
             course = ray.put(course_bundle(self.week))
-            self._loop(ray, remote, course, Retries(tasks, on_outcome, self.max_tries), wants["in_flight"])
+            config = {**self.config, "grader": grader_digest()}  # what a worker's grader must match
+            self._loop(ray, remote, course, config, Retries(tasks, on_outcome, self.max_tries), wants["in_flight"])
         finally:
             if started_here:
                 ray.shutdown()
 
-    def _loop(self, ray, remote, course, queue: Retries, limit: int) -> None:
+    def _loop(self, ray, remote, course, config: dict, queue: Retries, limit: int) -> None:
         in_flight: dict = {}  # ObjectRef -> (task, when it was sent)
         try:
             while queue.pending or in_flight:
@@ -171,7 +168,7 @@ class RayExecutor:
                     task = queue.next()
                     job = queue.job(task)
                     if job is not None:
-                        in_flight[remote.remote(course, job, self.config)] = (task, time.monotonic())
+                        in_flight[remote.remote(course, job, config)] = (task, time.monotonic())
                 ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=1.0)
                 for ref in ready:
                     task, _ = in_flight.pop(ref)
